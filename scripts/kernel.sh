@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Configure (tinyconfig + configs/ fragments, every option checked) and build
+# the kernel with LLVM=1 out of tree.
+. "$TOP/scripts/lib.sh"
+enter_root "$0" "$@"
+
+step kernel "$OUT/kernel.log"
+: "${FRAGMENTS:?FRAGMENTS must list the config fragments}"
+JOBS=${JOBS:-$(nproc)}
+# bindgen 0.71 takes the newest libclang it finds; clang-22 (for the
+# selftests) would make it generate opaque structs.  Pin 7.3's clang 19.
+KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j$JOBS"
+mkdir -p "$BUILD"
+
+frags=
+for f in $FRAGMENTS; do
+	[ -f "$TOP/configs/$f.config" ] || die "no config fragment configs/$f.config"
+	frags="$frags $TOP/configs/$f.config"
+done
+# shellcheck disable=SC2086
+want=$(cat $frags | sha256sum | cut -c1-16)
+if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.config.frags" 2>/dev/null)" != "$want" ]; then
+	echo "    configuring: tinyconfig +$(echo " $FRAGMENTS")" | tee -a "$LOG"
+	run_logged $KMAKE tinyconfig
+	# shellcheck disable=SC2086
+	run_logged env KCONFIG_CONFIG="$BUILD/.config" \
+		"$WORK/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" $frags
+	run_logged $KMAKE olddefconfig
+	echo "$want" >"$BUILD/.config.frags"
+fi
+
+# Every requested option must have survived.
+bad=0
+# shellcheck disable=SC2086
+for line in $(cat $frags | sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)/\1/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set/\1=n/p'); do
+	case $line in
+	*=n)
+		if grep -q "^${line%=n}=" "$BUILD/.config"; then
+			echo "    option not dropped: $line requested, .config has $(grep "^${line%=n}=" "$BUILD/.config")" | tee -a "$LOG" >&2
+			bad=1
+		fi ;;
+	*)
+		if ! grep -qx -- "$line" "$BUILD/.config"; then
+			have=$(grep -e "^${line%%=*}=" -e "^# ${line%%=*} is not set" "$BUILD/.config" || echo "absent")
+			echo "    option dropped: $line requested, .config has: $have" | tee -a "$LOG" >&2
+			bad=1
+		fi ;;
+	esac
+done
+if [ $bad = 1 ]; then
+	rm -f "$BUILD/.config.frags"
+	die "Kconfig dropped requested options (missing dependency or toolchain); see above and $BUILD/.config"
+fi
+
+echo "    building (LLVM=1, -j$JOBS, O=$BUILD)" | tee -a "$LOG"
+run_logged $KMAKE bzImage
+run_logged $KMAKE headers
+echo "    done: $BUILD/arch/x86/boot/bzImage" | tee -a "$LOG"

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common helpers for the harness scripts.  Sourced, not executed.
+#
+# Every script gets its configuration from the environment (the Makefile
+# exports it): CACHE, OUT, VARIANT, TOP (this repository).
+
+set -eu
+
+: "${TOP:?TOP must point at the repository}"
+: "${CACHE:?CACHE must point at the cache directory}"
+: "${OUT:?OUT must point at the output directory}"
+VARIANT=${VARIANT:-rust}
+export TOP CACHE OUT VARIANT
+
+mkdir -p "$CACHE" "$OUT"
+
+die() {
+	printf '%s: error: %s\n' "${STEP:-harness}" "$*" >&2
+	exit 1
+}
+
+# step NAME LOGFILE: print the one-line progress message of a step.
+step() {
+	STEP=$1
+	LOG=$2
+	: >"$LOG"
+	printf '==> %-10s log: %s\n' "$1" "$2"
+}
+
+# run_logged CMD...: run a command with its output in $LOG; on failure show
+# the tail of the log and fail.
+run_logged() {
+	if ! "$@" >>"$LOG" 2>&1; then
+		echo "---- last lines of $LOG ----" >&2
+		tail -n 40 "$LOG" >&2
+		die "'$*' failed; full log: $LOG"
+	fi
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] ||
+		die "must run as root: the build root is made with mmdebstrap and entered with chroot (try: sudo make $*)"
+}
+
+# The build root (a Debian trixie chroot) named by the hash of its package
+# list, so that editing the list makes a new one.
+root_dir() {
+	h=$(cat "$TOP/scripts/buildroot.packages" | sha256sum | cut -c1-12)
+	echo "$CACHE/root-$h"
+}
+
+# in_root CMD...: run a command inside the build root, in a private mount
+# namespace (nothing stays mounted when it ends), with the cache, the
+# repository and the output folder visible at the same absolute paths.
+in_root() {
+	_r=$(root_dir)
+	[ -x "$_r/bin/sh" ] || die "build root $_r missing; run 'make root' first"
+	unshare --mount --propagation private -- sh -eu -c '
+		r=$1; shift
+		for d in "$CACHE" "$TOP" "$OUT"; do
+			mkdir -p "$r$d"
+			mount --bind "$d" "$r$d"
+		done
+		mount -t proc proc "$r/proc"
+		mount --rbind /dev "$r/dev"
+		mount --rbind /sys "$r/sys"
+		mount -t tmpfs tmpfs "$r/tmp"
+		cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || :
+		exec chroot "$r" /usr/bin/env -i \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LANG=C.UTF-8 TERM=dumb \
+			CACHE="$CACHE" TOP="$TOP" OUT="$OUT" VARIANT="$VARIANT" \
+			IN_ROOT=1 KSRC_PKG="${KSRC_PKG:-}" JOBS="${JOBS:-}" \
+			KVM="${KVM:-}" BOOT_TIMEOUT="${BOOT_TIMEOUT:-}" \
+			FRAGMENTS="${FRAGMENTS:-}" SERIES="${SERIES:-}" TESTS="${TESTS:-}" \
+			"$@"
+	' in_root "$_r" "$@"
+}
+
+# enter_root "$0" ARGS...: re-run the calling script inside the build root
+# unless it already runs there.
+enter_root() {
+	[ "${IN_ROOT:-}" = 1 ] && return 0
+	need_root "$(basename "$1" .sh)"
+	_s=$TOP/scripts/${1##*/}
+	shift
+	in_root sh "$_s" "$@"
+	exit 0
+}
+
+# Paths shared by the steps.
+SRC_DIR=$CACHE/src
+WORK=$CACHE/work/linux
+BUILD=$CACHE/build/$VARIANT
+SELFTEST_OUT=$CACHE/selftests/$VARIANT

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-2.0
+# Turn the guest's serial log into the result table.
+#
+# Input: the serial log.  Variables: expected (file of result names that must
+# appear, one per line), qrc (QEMU's exit status, 124 = timeout).
+# Output: one line per test_progs subtest and KUnit case, then problems, then
+# "N passed, N failed, N skipped".
+
+function record(name, res) {
+	if (!(name in result))
+		order[n++] = name
+	result[name] = res
+}
+
+function problem(msg) {
+	problems[np++] = msg
+}
+
+{
+	line = $0
+	sub(/\r$/, "", line)
+	# printk timestamp
+	sub(/^\[ *[0-9]+\.[0-9]+\] /, "", line)
+}
+
+# test_progs: "#12/3    signed_loader/name:OK" and "#12/3 name:FAIL"
+line ~ /^#[0-9]+\/[0-9]+ +[^ ]+:(OK|FAIL|SKIP)/ {
+	s = line
+	sub(/^#[0-9]+\/[0-9]+ +/, "", s)
+	res = s
+	sub(/.*:/, "", res)
+	sub(/ .*/, "", res)
+	sub(/:(OK|FAIL|SKIP).*$/, "", s)
+	record(s, res)
+	next
+}
+# test_progs: a test without subtests "#12     name:OK"
+line ~ /^#[0-9]+ +[^ \/]+:(OK|FAIL|SKIP)/ {
+	s = line
+	sub(/^#[0-9]+ +/, "", s)
+	res = s
+	sub(/.*:/, "", res)
+	sub(/ .*/, "", res)
+	sub(/:(OK|FAIL|SKIP).*$/, "", s)
+	tests[s] = res
+	next
+}
+line ~ /^=== TEST_PROGS-EXIT / { tp_exit = line; sub(/.* /, "", tp_exit); next }
+line ~ /^=== GUEST-DONE/ { done = 1; next }
+line ~ /^=== KMEMLEAK-BEGIN/ { in_leak = 1; next }
+line ~ /^=== KMEMLEAK-END/ { in_leak = 0; next }
+in_leak && line ~ /^unreferenced object/ { problem("kmemleak: " line); next }
+
+# KTAP (KUnit): "# Subtest: suite" opens a suite; indented "ok N case"
+line ~ /^ *# Subtest: / {
+	s = line
+	sub(/^ *# Subtest: /, "", s)
+	depth = line
+	sub(/#.*/, "", depth)
+	suite[length(depth)] = s
+	next
+}
+line ~ /^ +(not )?ok [0-9]+ / {
+	s = line
+	ind = s
+	sub(/[^ ].*/, "", ind)
+	sub(/^ +/, "", s)
+	res = (s ~ /^not ok/) ? "FAIL" : "OK"
+	sub(/^(not )?ok [0-9]+ /, "", s)
+	if (s ~ /# *SKIP/)
+		res = "SKIP"
+	sub(/ *#.*/, "", s)
+	parent = suite[length(ind)]
+	if (parent != "")
+		record("kunit/" parent "/" s, res)
+	next
+}
+line ~ /^(not )?ok [0-9]+ / && line !~ /^ / {
+	# a top-level suite result; cases were recorded above
+	next
+}
+
+# Kernel trouble.  Any of these fails the run.
+line ~ /BUG: |WARNING: |Oops|Kernel panic|general protection fault|Call Trace:|KASAN: |UBSAN: |kmemleak: [0-9]+ new suspected|possible circular locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked|RCU detected stall|Unable to handle kernel/ {
+	problem("kernel: " line)
+}
+
+END {
+	passed = failed = skipped = 0
+	while ((getline e < expected) > 0) {
+		if (e ~ /^#/ || e == "")
+			continue
+		if (!(e in result)) {
+			record(e, "MISSING")
+		}
+	}
+	for (i = 0; i < n; i++) {
+		name = order[i]
+		res = result[name]
+		printf "%s %s\n", name, res
+		if (res == "OK")
+			passed++
+		else if (res == "SKIP")
+			skipped++
+		else
+			failed++
+	}
+	if (qrc == 124) {
+		problem("guest: timed out")
+	} else if (!done) {
+		problem("guest: did not finish (no GUEST-DONE marker; crash or early exit)")
+	}
+	if (tp_exit != "" && tp_exit != "0" && failed == 0)
+		problem("test_progs: exited " tp_exit " with no failing subtest")
+	for (i = 0; i < np; i++) {
+		print "PROBLEM " problems[i]
+		failed++
+	}
+	if (n == 0)
+		print "PROBLEM no test result in the serial log"
+	if (n == 0 && np == 0)
+		failed++
+	printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped
+}

@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Boot the test guest under QEMU (TCG unless a KVM probe boots), keep the
+# serial log, and turn it into the result table.
+. "$TOP/scripts/lib.sh"
+enter_root "$0" "$@"
+
+step run "$OUT/serial.log"
+KERNEL=$BUILD/arch/x86/boot/bzImage
+INITRD=$OUT/initramfs.cpio
+[ -f "$KERNEL" ] || die "no kernel at $KERNEL; run 'make kernel'"
+[ -f "$INITRD" ] || die "no initramfs at $INITRD; run 'make initramfs'"
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
+# test_progs tests to run (-a, comma-separated); default: every test of
+# selftests/expected/common.
+TESTS=${TESTS:-$(sed -n 's|^\([a-z_0-9]*\)/.*|\1|p' "$TOP"/selftests/expected/common/*.list | sort -u | paste -sd, -)}
+
+# KVM=auto (default): use KVM only if a short probe boot of this kernel
+# reaches userspace; the answer is kept for the host's current boot.
+accel=tcg
+case ${KVM:-auto} in
+1 | yes) accel=kvm ;;
+0 | no) ;;
+*)
+	if [ -w /dev/kvm ]; then
+		boot_id=$(cat /proc/sys/kernel/random/boot_id)
+		probe=$CACHE/kvm-probe
+		if [ "$(sed -n 1p "$probe" 2>/dev/null)" != "$boot_id" ]; then
+			echo "    probing KVM (20 s at most)" | tee -a "$OUT/run.log"
+			res=no
+			if timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256M \
+			    -nographic -no-reboot -kernel "$KERNEL" \
+			    -append "console=ttyS0 panic=-1 rdinit=/bin/true" \
+			    </dev/null 2>&1 | grep -q "Run /bin/true as init\|Kernel panic"; then
+				res=yes
+			fi
+			printf '%s\n%s\n' "$boot_id" "$res" >"$probe"
+		fi
+		[ "$(sed -n 2p "$probe")" = yes ] && accel=kvm
+	fi ;;
+esac
+if [ $accel = kvm ]; then cpu=host; else cpu=max; fi
+
+echo "    qemu ($accel, timeout ${BOOT_TIMEOUT}s): tests=$TESTS" | tee -a "$OUT/run.log"
+start=$(date +%s)
+set +e
+timeout --foreground -k 10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
+	-accel $accel -cpu $cpu -smp 2 -m 2G -nographic -no-reboot \
+	-kernel "$KERNEL" -initrd "$INITRD" \
+	-append "console=ttyS0 panic=-1 oops=panic -- $TESTS" \
+	</dev/null >"$LOG" 2>&1
+qrc=$?
+set -e
+end=$(date +%s)
+echo "    guest ran $((end - start)) s, qemu exit $qrc" | tee -a "$OUT/run.log"
+[ $qrc = 124 ] && echo "    TIMEOUT after ${BOOT_TIMEOUT}s" | tee -a "$OUT/run.log"
+
+STEP=results
+printf '==> %-10s log: %s\n' results "$OUT/results.txt"
+# Results that must appear: every list of selftests/expected/common, and of
+# the variant's directory (debug runs the rust configuration).
+kind=$VARIANT
+[ "$kind" = debug ] && kind=rust
+{
+	for t in $(echo "$TESTS" | tr ',' ' '); do
+		grep -h "^$t/" "$TOP/selftests/expected/common/"*.list
+	done
+	cat $(ls "$TOP/selftests/expected/$kind/"*.list 2>/dev/null) /dev/null
+} >"$OUT/expected.list"
+awk -v expected="$OUT/expected.list" -v qrc=$qrc \
+	-f "$TOP/scripts/results.awk" "$LOG" | tee "$OUT/results.txt"
+tail -n 1 "$OUT/results.txt" | grep -q ' 0 failed' ||
+	die "tests failed; serial log: $LOG"
