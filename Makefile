@@ -26,11 +26,12 @@ export CACHE OUT VARIANT FRAGMENTS
 
 S := scripts
 
-.PHONY: all test root source worktree kernel selftests initramfs run clean-out
+.PHONY: all test root source worktree kernel selftests initramfs run lint clean-out
 
 all: test
 
-test: run
+# The Rust checks need the Rust path configured: not for VARIANT=c.
+test: run $(if $(filter c,$(VARIANT)),,lint)
 
 root:
 	@sh $(S)/buildroot.sh
@@ -46,6 +47,8 @@ initramfs: selftests
 	@sh $(S)/initramfs.sh
 run: initramfs
 	@sh $(S)/run.sh
+lint: kernel
+	@sh $(S)/lint.sh
 
 clean-out:
 	rm -rf $(OUT)

@@ -31,11 +31,28 @@
 //! in `kernel/bpf/verifier.c`.
 
 use kernel::{
-    alloc::{flags::GFP_KERNEL_ACCOUNT, KMALLOC_MAX_CACHE_SIZE, KVVec},
+    alloc::{
+        flags::GFP_KERNEL_ACCOUNT,
+        KVVec,
+        KMALLOC_MAX_CACHE_SIZE, //
+    },
     bindings,
-    bpf::{self, BpfPtr, Insn, Key, KeyringType, Map, MapType, Prog, VerifierEnv},
+    bpf::{
+        self,
+        BpfPtr,
+        Insn,
+        Key,
+        KeyringType,
+        Map,
+        MapType,
+        Prog,
+        VerifierEnv, //
+    },
     bpf_verifier_log,
-    crypto::sha2::{Sha256, Sha256Digest},
+    crypto::sha2::{
+        Sha256,
+        Sha256Digest, //
+    },
     prelude::*,
     transmute::AsBytes, //
 };
@@ -194,7 +211,7 @@ pub fn check_payload_size(size: u64) -> Result {
 /// Looks up the signing keyring `keyring_id` names.
 fn lookup_keyring(keyring_id: i32) -> Option<Key> {
     // Sign-extended like the C code's conversion of the `s32` to `u64`.
-    let id = keyring_id as i64 as u64;
+    let id = i64::from(keyring_id) as u64;
     if Key::is_system_keyring_id(id) {
         Key::lookup_system(id)
     } else {
@@ -421,7 +438,12 @@ mod tests {
                 hi,
             ],
             // Index forms are stable across loads and stay in the digest.
-            &[ld(Insn::PSEUDO_MAP_IDX), hi, ld(Insn::PSEUDO_MAP_IDX_VALUE), hi],
+            &[
+                ld(Insn::PSEUDO_MAP_IDX),
+                hi,
+                ld(Insn::PSEUDO_MAP_IDX_VALUE),
+                hi,
+            ],
             // An all-zero instruction not preceded by a map load is kept.
             &[hi, hi, exit],
             // A masked pair followed by a zero instruction that is not its upper half.
@@ -436,7 +458,10 @@ mod tests {
         assert_eq!(prog_digest(&a), prog_digest(&b));
         // ...and with another index it does not.
         let c = [ld(Insn::PSEUDO_MAP_IDX), hi];
-        let d = [Insn::new(Insn::LD_IMM64, 1, Insn::PSEUDO_MAP_IDX, 0, 43), hi];
+        let d = [
+            Insn::new(Insn::LD_IMM64, 1, Insn::PSEUDO_MAP_IDX, 0, 43),
+            hi,
+        ];
         assert_ne!(prog_digest(&c), prog_digest(&d));
         Ok(())
     }
@@ -517,11 +542,41 @@ mod tests {
         let hash = bindings::bpf_map_type_BPF_MAP_TYPE_HASH;
         let cases = [
             (GOOD, Ok(())),
-            (FakeMap { map_type: hash, ..GOOD }, Err(NotArray)),
-            (FakeMap { direct: false, ..GOOD }, Err(NotArray)),
-            (FakeMap { frozen: false, ..GOOD }, Err(NotFrozen)),
-            (FakeMap { writers: true, ..GOOD }, Err(ActiveWriters)),
-            (FakeMap { exclusive: false, ..GOOD }, Err(NotExclusive)),
+            (
+                FakeMap {
+                    map_type: hash,
+                    ..GOOD
+                },
+                Err(NotArray),
+            ),
+            (
+                FakeMap {
+                    direct: false,
+                    ..GOOD
+                },
+                Err(NotArray),
+            ),
+            (
+                FakeMap {
+                    frozen: false,
+                    ..GOOD
+                },
+                Err(NotFrozen),
+            ),
+            (
+                FakeMap {
+                    writers: true,
+                    ..GOOD
+                },
+                Err(ActiveWriters),
+            ),
+            (
+                FakeMap {
+                    exclusive: false,
+                    ..GOOD
+                },
+                Err(NotExclusive),
+            ),
             // The first failing check wins.
             (
                 FakeMap {

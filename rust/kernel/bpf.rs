@@ -18,12 +18,28 @@ mod verifier;
 
 pub use insn::Insn;
 #[cfg(CONFIG_KEYS)]
-pub use key::{Key, KeyringType};
-pub use map::{Map, MapType};
-pub use prog::{OwnedProg, Prog};
-pub use verifier::{BpfPtr, VerifierEnv};
+pub use key::{
+    Key,
+    KeyringType, //
+};
+pub use map::{
+    Map,
+    MapType, //
+};
+pub use prog::{
+    OwnedProg,
+    Prog, //
+};
+pub use verifier::{
+    BpfPtr,
+    VerifierEnv, //
+};
 
-use crate::{bindings, error::to_result, prelude::*};
+use crate::{
+    bindings,
+    error::to_result,
+    prelude::*, //
+};
 
 /// Largest size, in bytes, of a dynamic pointer's data.
 ///

@@ -4,7 +4,10 @@
 //!
 //! C header: [`include/uapi/linux/bpf.h`](srctree/include/uapi/linux/bpf.h)
 
-use crate::{bindings, transmute::AsBytes};
+use crate::{
+    bindings,
+    transmute::AsBytes, //
+};
 
 /// One BPF instruction (`struct bpf_insn`), eight bytes.
 ///

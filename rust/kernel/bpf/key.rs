@@ -5,7 +5,11 @@
 //! C headers: [`include/linux/bpf.h`](srctree/include/linux/bpf.h),
 //! [`include/linux/verification.h`](srctree/include/linux/verification.h)
 
-use crate::{bindings, error::to_result, prelude::*};
+use crate::{
+    bindings,
+    error::to_result,
+    prelude::*, //
+};
 use core::ptr::NonNull;
 
 /// The kind of keyring a signature was verified against (`enum bpf_sig_keyring`).

@@ -8,7 +8,10 @@ use crate::{
     bindings,
     error::to_result,
     prelude::*,
-    sync::atomic::{atomic_load, ordering::Relaxed},
+    sync::atomic::{
+        atomic_load,
+        ordering::Relaxed, //
+    },
     types::Opaque, //
 };
 

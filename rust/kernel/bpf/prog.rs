@@ -5,9 +5,9 @@
 //! C headers: [`include/linux/bpf.h`](srctree/include/linux/bpf.h),
 //! [`include/linux/filter.h`](srctree/include/linux/filter.h)
 
+use super::Insn;
 #[cfg(CONFIG_KEYS)]
 use super::KeyringType;
-use super::Insn;
 use crate::{
     bindings,
     crypto::sha2::Sha256Digest,
@@ -60,9 +60,7 @@ impl Prog {
         // SAFETY: By the type invariant the program is valid and not accessed concurrently.
         // `insnsi` holds `len` instructions (`bpf_prog_size()` allocated room for them).
         // CAST: `Insn` is `repr(transparent)` over `struct bpf_insn`.
-        unsafe {
-            core::slice::from_raw_parts(insnsi(prog), (*prog).len as usize)
-        }
+        unsafe { core::slice::from_raw_parts(insnsi(prog), (*prog).len as usize) }
     }
 
     /// The program's digest (`prog->digest`, its tag's first bytes).

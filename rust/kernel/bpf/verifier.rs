@@ -5,8 +5,17 @@
 //! C headers: [`include/linux/bpf_verifier.h`](srctree/include/linux/bpf_verifier.h),
 //! [`include/linux/bpfptr.h`](srctree/include/linux/bpfptr.h)
 
-use super::{Map, Prog};
-use crate::{alloc::KVVec, bindings, fmt, prelude::*, types::Opaque};
+use super::{
+    Map,
+    Prog, //
+};
+use crate::{
+    alloc::KVVec,
+    bindings,
+    fmt,
+    prelude::*,
+    types::Opaque, //
+};
 
 /// The verifier's state for one program load (`struct bpf_verifier_env`).
 ///

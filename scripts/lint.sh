@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Code checks of the Rust and C changes: rustfmt, clippy and rustdoc on the
+# Rust side, checkpatch.pl --strict on every patch of kernel-patch/.
+. "$TOP/scripts/lib.sh"
+enter_root "$0" "$@"
+
+step lint "$OUT/lint.log"
+KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j${JOBS:-$(nproc)}"
+[ -f "$BUILD/vmlinux" ] || die "no kernel in $BUILD; run 'make kernel'"
+
+# Our Rust files, as they lie in the work tree.
+ours=$(cd "$TOP/rust" && find . -name '*.rs' | sed -e 's|^\./bpf/|kernel/bpf/|' -e 's|^\./|rust/|')
+
+echo "    rustfmt --check" | tee -a "$LOG"
+# shellcheck disable=SC2086
+(cd "$WORK" && rustfmt --check --config-path .rustfmt.toml --edition 2021 $ours) >>"$LOG" 2>&1 ||
+	die "rustfmt wants changes (run rustfmt on the files named in $LOG)"
+run_logged $KMAKE rustfmtcheck
+
+echo "    clippy (CLIPPY=1) on rust/ and kernel/bpf/prog_sig.o" | tee -a "$LOG"
+# Clippy runs in its own build directory so that the kernel's objects stay
+# those of rustc.
+CLIPPY_BUILD=$CACHE/build/clippy
+mkdir -p "$CLIPPY_BUILD"
+cmp -s "$BUILD/.config" "$CLIPPY_BUILD/.config" || cp "$BUILD/.config" "$CLIPPY_BUILD/.config"
+CMAKE="make -C $WORK O=$CLIPPY_BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j${JOBS:-$(nproc)} CLIPPY=1"
+run_logged $CMAKE olddefconfig
+run_logged $CMAKE prepare
+run_logged $CMAKE kernel/bpf/prog_sig.o
+if grep -n -A6 '^\(warning\|error\)' "$LOG" | grep -q .; then
+	grep -n -A6 '^\(warning\|error\)' "$LOG" | head -60 >&2
+	die "clippy or rustc reported warnings; see $LOG"
+fi
+
+echo "    rustdoc" | tee -a "$LOG"
+run_logged $KMAKE rustdoc
+if grep -n '^warning' "$LOG" | grep -q .; then
+	grep -n -A6 '^warning' "$LOG" | head -60 >&2
+	die "rustdoc reported warnings; see $LOG"
+fi
+
+echo "    checkpatch.pl --strict" | tee -a "$LOG"
+for p in $(sed -e 's/#.*//' "$TOP/kernel-patch/series"); do
+	if ! (cd "$WORK" && ./scripts/checkpatch.pl --strict --no-tree -q "$TOP/kernel-patch/$p") >>"$LOG" 2>&1; then
+		tail -n 30 "$LOG" >&2
+		die "checkpatch.pl --strict complains about kernel-patch/$p; see $LOG"
+	fi
+done
+# New C files that come from rust/ rather than a patch.
+for f in $(cd "$TOP" && find rust -name '*.c' -o -name '*.h'); do
+	if ! (cd "$WORK" && ./scripts/checkpatch.pl --strict --no-tree -q -f "$TOP/$f") >>"$LOG" 2>&1; then
+		tail -n 30 "$LOG" >&2
+		die "checkpatch.pl --strict complains about $f; see $LOG"
+	fi
+done
+echo "    clean" | tee -a "$LOG"
