@@ -30,8 +30,9 @@ S := scripts
 
 all: test
 
-# The Rust checks need the Rust path configured: not for VARIANT=c.
-test: run $(if $(filter c,$(VARIANT)),,lint)
+# The Rust checks need the Rust path configured: not for VARIANT=c. They run
+# first, so that the result table ends the output.
+test: $(if $(filter c,$(VARIANT)),,lint) run
 
 root:
 	@sh $(S)/buildroot.sh

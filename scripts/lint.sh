@@ -9,6 +9,16 @@ step lint "$OUT/lint.log"
 KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j${JOBS:-$(nproc)}"
 [ -f "$BUILD/vmlinux" ] || die "no kernel in $BUILD; run 'make kernel'"
 
+# A clean result stands until an input changes.
+stamp=$CACHE/lint-$VARIANT.clean
+inputs=$( (cd "$TOP" && find rust kernel-patch scripts/lint.sh -type f | LC_ALL=C sort |
+	xargs cat; cat "$BUILD/.config") | sha256sum | cut -c1-32)
+if [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+	echo "    clean (inputs unchanged since the last clean run)" | tee -a "$LOG"
+	exit 0
+fi
+rm -f "$stamp"
+
 # Our Rust files, as they lie in the work tree.
 ours=$(cd "$TOP/rust" && find . -name '*.rs' | sed -e 's|^\./bpf/|kernel/bpf/|' -e 's|^\./|rust/|')
 
@@ -54,4 +64,5 @@ for f in $(cd "$TOP" && find rust -name '*.c' -o -name '*.h'); do
 		die "checkpatch.pl --strict complains about $f; see $LOG"
 	fi
 done
+echo "$inputs" >"$stamp"
 echo "    clean" | tee -a "$LOG"
