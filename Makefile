@@ -26,7 +26,7 @@ export CACHE OUT VARIANT FRAGMENTS
 
 S := scripts
 
-.PHONY: all test root source worktree kernel selftests initramfs run lint clean-out
+.PHONY: all test root source worktree kernel selftests initramfs run lint vmtest clean-out
 
 all: test
 
@@ -50,6 +50,10 @@ run: initramfs
 	@sh $(S)/run.sh
 lint: kernel
 	@sh $(S)/lint.sh
+
+# The same tests through vmtest (crates.io), with the same kernel.
+vmtest: selftests
+	@sh $(S)/vmtest.sh
 
 clean-out:
 	rm -rf $(OUT)

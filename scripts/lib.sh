@@ -88,6 +88,44 @@ enter_root() {
 	exit 0
 }
 
+# The test_progs tests to run (-a, comma-separated): TESTS, or every test that
+# selftests/expected/common names.
+tests_to_run() {
+	if [ -n "${TESTS:-}" ]; then
+		echo "$TESTS"
+		return
+	fi
+	sed -n 's|^\([a-z_0-9]*\)/.*|\1|p' "$TOP"/selftests/expected/common/*.list |
+		sort -u | paste -sd, -
+}
+
+# expected_results TESTS: the results the run must report, one per line: those
+# of the tests run, and the KUnit cases of the variant's configuration (debug
+# is the rust configuration with debugging options).
+expected_results() {
+	for t in $(echo "$1" | tr ',' ' '); do
+		grep -h "^$t/" "$TOP/selftests/expected/common/"*.list || :
+	done
+	kind=$VARIANT
+	[ "$kind" = debug ] && kind=rust
+	for f in "$TOP/selftests/expected/$kind/"*.list; do
+		[ -f "$f" ] && grep -v '^#' "$f"
+	done
+	:
+}
+
+# report_results GUEST_LOG RESULTS QEMU_EXIT: print the result table of a
+# guest's log into RESULTS and fail unless it ends in "0 failed".
+report_results() {
+	STEP=results
+	printf '==> %-10s log: %s\n' results "$2"
+	expected_results "$TESTS" >"$OUT/expected.list"
+	awk -v expected="$OUT/expected.list" -v qrc="$3" \
+		-f "$TOP/scripts/results.awk" "$1" | tee "$2"
+	tail -n 1 "$2" | grep -q ' 0 failed' ||
+		die "tests failed; guest log: $1"
+}
+
 # Paths shared by the steps.
 SRC_DIR=$CACHE/src
 WORK=$CACHE/work/linux

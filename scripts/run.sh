@@ -11,9 +11,7 @@ INITRD=$OUT/initramfs.cpio
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL; run 'make kernel'"
 [ -f "$INITRD" ] || die "no initramfs at $INITRD; run 'make initramfs'"
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
-# test_progs tests to run (-a, comma-separated); default: every test of
-# selftests/expected/common.
-TESTS=${TESTS:-$(sed -n 's|^\([a-z_0-9]*\)/.*|\1|p' "$TOP"/selftests/expected/common/*.list | sort -u | paste -sd, -)}
+TESTS=$(tests_to_run)
 
 # KVM=auto (default): use KVM only if a short probe boot of this kernel
 # reaches userspace; the answer is kept for the host's current boot.
@@ -55,19 +53,4 @@ end=$(date +%s)
 echo "    guest ran $((end - start)) s, qemu exit $qrc" | tee -a "$OUT/run.log"
 [ $qrc = 124 ] && echo "    TIMEOUT after ${BOOT_TIMEOUT}s" | tee -a "$OUT/run.log"
 
-STEP=results
-printf '==> %-10s log: %s\n' results "$OUT/results.txt"
-# Results that must appear: every list of selftests/expected/common, and of
-# the variant's directory (debug runs the rust configuration).
-kind=$VARIANT
-[ "$kind" = debug ] && kind=rust
-{
-	for t in $(echo "$TESTS" | tr ',' ' '); do
-		grep -h "^$t/" "$TOP/selftests/expected/common/"*.list
-	done
-	cat $(ls "$TOP/selftests/expected/$kind/"*.list 2>/dev/null) /dev/null
-} >"$OUT/expected.list"
-awk -v expected="$OUT/expected.list" -v qrc=$qrc \
-	-f "$TOP/scripts/results.awk" "$LOG" | tee "$OUT/results.txt"
-tail -n 1 "$OUT/results.txt" | grep -q ' 0 failed' ||
-	die "tests failed; serial log: $LOG"
+report_results "$LOG" "$OUT/results.txt" $qrc

@@ -206,6 +206,10 @@ static void rejection_logs(void)
 
 	expect_rejection(fds, 1, INT_MAX, -EINVAL,
 			 "cannot resolve signing keyring with keyring_id 2147483647\n");
+	/* A signature the kernel cannot read: -EFAULT, nothing logged. */
+	fd = signed_load(fds, 1, (void *)8, sizeof(junk), KEY_SPEC_SESSION_KEYRING);
+	ASSERT_EQ(fd, -EFAULT, "unreadable signature");
+	ASSERT_STREQ(log_buf, "", "nothing logged");
 	expect_rejection(fds, 1, KEY_SPEC_SESSION_KEYRING, -EBADMSG,
 			 "signature verification failed: -74\n");
 	close(fds[0]);

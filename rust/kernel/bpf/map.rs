@@ -27,10 +27,6 @@ pub type MapType = bindings::bpf_map_type;
 #[repr(transparent)]
 pub struct Map(Opaque<bindings::bpf_map>);
 
-// SAFETY: A `struct bpf_map` may be used from any thread; the fields read here are either fixed
-// at creation or read with `READ_ONCE()` semantics.
-unsafe impl Sync for Map {}
-
 impl Map {
     /// `BPF_MAP_TYPE_ARRAY`.
     pub const ARRAY: MapType = bindings::bpf_map_type_BPF_MAP_TYPE_ARRAY;
