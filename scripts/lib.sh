@@ -66,6 +66,8 @@ in_root() {
 		mount --rbind /sys "$r/sys"
 		mount -t tmpfs tmpfs "$r/tmp"
 		cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || :
+		# The host'"'"'s trusted CAs, for registries behind a TLS proxy.
+		cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/host-ca.crt" 2>/dev/null || :
 		exec chroot "$r" /usr/bin/env -i \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LANG=C.UTF-8 TERM=dumb \
@@ -121,9 +123,15 @@ report_results() {
 	printf '==> %-10s log: %s\n' results "$2"
 	expected_results "$TESTS" >"$OUT/expected.list"
 	awk -v expected="$OUT/expected.list" -v qrc="$3" \
-		-f "$TOP/scripts/results.awk" "$1" | tee "$2"
-	tail -n 1 "$2" | grep -q ' 0 failed' ||
-		die "tests failed; guest log: $1"
+		-f "$TOP/scripts/results.awk" "$1" >"$2"
+	# The summary stays the last line of the output, after any error.
+	sed '$d' "$2"
+	if ! tail -n 1 "$2" | grep -q ' 0 failed'; then
+		printf '%s: error: tests failed; guest log: %s\n' "$STEP" "$1"
+		tail -n 1 "$2"
+		exit 1
+	fi
+	tail -n 1 "$2"
 }
 
 # Paths shared by the steps.

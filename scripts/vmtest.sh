@@ -14,6 +14,8 @@ VMTEST_VERSION=${VMTEST_VERSION:-0.18.0}
 VMTEST=$CACHE/vmtest/$VMTEST_VERSION/bin/vmtest
 if [ ! -x "$VMTEST" ]; then
 	echo "    cargo install vmtest $VMTEST_VERSION" | tee -a "$LOG"
+	# Trust what the host trusts (in_root copies its CA bundle).
+	[ -f /etc/ssl/host-ca.crt ] && export CARGO_HTTP_CAINFO=/etc/ssl/host-ca.crt
 	run_logged env CARGO_HOME="$CACHE/cargo" cargo install --locked \
 		--root "$CACHE/vmtest/$VMTEST_VERSION" --version "$VMTEST_VERSION" vmtest
 fi
@@ -27,7 +29,7 @@ dmesg; echo '=== TEST_PROGS-EXIT '\$rc; echo '=== GUEST-DONE'; }"
 echo "    vmtest -k $KERNEL (tests=$TESTS)" | tee -a "$LOG"
 start=$(date +%s)
 set +e
-timeout -k 10 "${BOOT_TIMEOUT:-900}" unshare --mount --propagation private sh -eu -c '
+timeout -k 10 "${BOOT_TIMEOUT:-900}" unshare --mount --propagation unchanged sh -eu -c '
 	if [ "${KVM:-}" != 1 ] && [ -e /dev/kvm ]; then
 		mkdir -p /tmp/hostdev
 		mount --bind /dev /tmp/hostdev
@@ -40,7 +42,7 @@ timeout -k 10 "${BOOT_TIMEOUT:-900}" unshare --mount --propagation private sh -e
 		mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 		mount -t tmpfs tmpfs /dev/shm
 	fi
-	exec "$@"' vmtest "$VMTEST" -k "$KERNEL" "sh -c \"$cmd\"" >>"$LOG" 2>&1
+	exec env TMPDIR=/var/tmp "$@"' vmtest "$VMTEST" -k "$KERNEL" --kargs "root=/dev/root" "sh -c \"$cmd\"" >>"$LOG" 2>&1
 qrc=$?
 set -e
 echo "    vmtest ran $(($(date +%s) - start)) s, exit $qrc" | tee -a "$LOG"
