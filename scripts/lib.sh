@@ -57,6 +57,8 @@ in_root() {
 	[ -x "$_r/bin/sh" ] || die "build root $_r missing; run 'make root' first"
 	unshare --mount --propagation private -- sh -eu -c '
 		r=$1; shift
+		# /tmp first: the bind mounts below may lie under it.
+		mount -t tmpfs tmpfs "$r/tmp"
 		for d in "$CACHE" "$TOP" "$OUT"; do
 			mkdir -p "$r$d"
 			mount --bind "$d" "$r$d"
@@ -64,7 +66,6 @@ in_root() {
 		mount -t proc proc "$r/proc"
 		mount --rbind /dev "$r/dev"
 		mount --rbind /sys "$r/sys"
-		mount -t tmpfs tmpfs "$r/tmp"
 		cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || :
 		# The host'"'"'s trusted CAs, for registries behind a TLS proxy.
 		cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/host-ca.crt" 2>/dev/null || :

@@ -188,7 +188,8 @@ pub fn check_metadata_map(map: &impl MetadataMap) -> Result<(), MapRejection> {
     Ok(())
 }
 
-/// Checks `signature_size`: signatures are copied into one slab object, never a larger buffer.
+/// Checks `signature_size`: a signature is copied into one slab object, never into a larger
+/// buffer (`kmalloc_large()` or `vmalloc()`).
 pub fn check_signature_size(size: u32) -> Result {
     if size == 0 || size as usize > KMALLOC_MAX_CACHE_SIZE {
         return Err(EINVAL);
