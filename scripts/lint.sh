@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Code checks of the Rust and C changes: rustfmt, clippy and rustdoc on the
-# Rust side, checkpatch.pl --strict on every patch of kernel-patch/.
+# Rust side, checkpatch.pl --strict on every patch of kernel-patch/ and every
+# new C file.
 . "$TOP/scripts/lib.sh"
 enter_root "$0" "$@"
 
@@ -11,7 +12,7 @@ KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j${JOBS
 
 # A clean result stands until an input changes.
 stamp=$CACHE/lint-$VARIANT.clean
-inputs=$( (cd "$TOP" && find rust kernel-patch scripts/lint.sh -type f | LC_ALL=C sort |
+inputs=$( (cd "$TOP" && find rust selftests kernel-patch scripts/lint.sh -type f | LC_ALL=C sort |
 	xargs cat; cat "$BUILD/.config") | sha256sum | cut -c1-32)
 if [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
 	echo "    clean (inputs unchanged since the last clean run)" | tee -a "$LOG"
@@ -56,15 +57,19 @@ run_logged $KMAKE rustdoc
 our_warnings rustdoc
 
 echo "    checkpatch.pl --strict" | tee -a "$LOG"
-for p in $(sed -e 's/#.*//' "$TOP/kernel-patch/series"); do
+for p in $(patches); do
+	# A patch of new files only has no diff here; its files are checked below.
+	grep -q '^diff --git ' "$TOP/kernel-patch/$p" || continue
 	if ! (cd "$WORK" && ./scripts/checkpatch.pl --strict --no-tree -q "$TOP/kernel-patch/$p") >>"$LOG" 2>&1; then
 		tail -n 30 "$LOG" >&2
 		die "checkpatch.pl --strict complains about kernel-patch/$p; see $LOG"
 	fi
 done
-# New C files that come from rust/ rather than a patch.
-for f in $(cd "$TOP" && find rust -name '*.c' -o -name '*.h'); do
-	if ! (cd "$WORK" && ./scripts/checkpatch.pl --strict --no-tree -q -f "$TOP/$f") >>"$LOG" 2>&1; then
+# New C files that come from the overlay rather than a patch.  Long format
+# strings stay on one line, as coding-style.rst asks.
+for f in $(cd "$TOP" && find rust selftests -name '*.c' -o -name '*.h'); do
+	if ! (cd "$WORK" && ./scripts/checkpatch.pl --strict --no-tree -q \
+	    --ignore LONG_LINE_STRING -f "$TOP/$f") >>"$LOG" 2>&1; then
 		tail -n 30 "$LOG" >&2
 		die "checkpatch.pl --strict complains about $f; see $LOG"
 	fi

@@ -11,13 +11,6 @@ KSRC_PKG=${KSRC_PKG:-linux-source-7.3}
 PRISTINE=$SRC_DIR/$KSRC_PKG/pristine
 [ -f "$PRISTINE/.complete" ] || die "no pristine tree at $PRISTINE; run 'make source'"
 
-# Repository directory -> work tree directory.  New files only: changes to
-# upstream files go through kernel-patch/.
-OVERLAY="rust/kernel:rust/kernel rust/helpers:rust/helpers rust/bpf:kernel/bpf
-selftests/prog_tests:tools/testing/selftests/bpf/prog_tests
-selftests/progs:tools/testing/selftests/bpf/progs
-Documentation:Documentation"
-
 ident=$(cat "$PRISTINE/.complete")
 if [ ! -f "$WORK/.pristine" ] || [ "$(cat "$WORK/.pristine")" != "$ident" ]; then
 	echo "    copying $PRISTINE to $WORK" | tee -a "$LOG"
@@ -65,6 +58,9 @@ while read -r f; do
 	fi
 done <"$LIST.all"
 for p in $PATCHES; do
+	# A patch of new files only carries its message here (kernel-patch/files
+	# lists its files); there is nothing to apply.
+	grep -q '^diff --git ' "$TOP/kernel-patch/$p" || continue
 	echo "    applying $p" >>"$LOG"
 	if ! patch -d "$STAGE" -p1 -N -s --no-backup-if-mismatch -r - \
 	    <"$TOP/kernel-patch/$p" >>"$LOG" 2>&1; then

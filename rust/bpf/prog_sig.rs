@@ -33,13 +33,14 @@
 use kernel::{
     alloc::{
         flags::GFP_KERNEL_ACCOUNT,
-        KVVec,
+        KVec,
         KMALLOC_MAX_CACHE_SIZE, //
     },
     bindings,
     bpf::{
         self,
         BpfPtr,
+        DataPiece,
         Insn,
         Key,
         KeyringType,
@@ -254,9 +255,10 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
         return Err(e);
     }
 
-    // TODO: hash the pieces in place instead, once PKCS#7 can verify a precomputed digest.
-    let mut payload = KVVec::with_capacity(size as usize, GFP_KERNEL_ACCOUNT)?;
-    payload.extend_from_slice(insns, GFP_KERNEL_ACCOUNT)?;
+    // The payload is hashed where it lies: one piece for the instructions and one per map,
+    // whatever their size.
+    let mut payload = KVec::with_capacity(env.used_maps().count() + 1, GFP_KERNEL_ACCOUNT)?;
+    payload.push(DataPiece::new(insns), GFP_KERNEL_ACCOUNT)?;
     for map in env.used_maps() {
         let value = map.frozen_value().inspect_err(|e| {
             bpf_verifier_log!(
@@ -266,7 +268,7 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
                 e.to_errno()
             );
         })?;
-        payload.extend_from_slice(value, GFP_KERNEL_ACCOUNT)?;
+        payload.push(DataPiece::new(value), GFP_KERNEL_ACCOUNT)?;
     }
 
     if let Err(e) = key.verify_pkcs7(&payload, &sig) {

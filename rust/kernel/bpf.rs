@@ -19,6 +19,7 @@ mod verifier;
 pub use insn::Insn;
 #[cfg(CONFIG_KEYS)]
 pub use key::{
+    DataPiece,
     Key,
     KeyringType, //
 };

@@ -10,7 +10,29 @@ use crate::{
     error::to_result,
     prelude::*, //
 };
-use core::ptr::NonNull;
+use core::{marker::PhantomData, ptr::NonNull};
+
+/// A piece of the data a signature covers: a `struct kvec` that borrows a byte slice.
+///
+/// A signed BPF payload is the program's instructions followed by the values of its metadata
+/// maps; [`Key::verify_pkcs7`] takes it as a slice of pieces, hashed in order, so that it never
+/// has to be copied into one buffer.
+#[repr(transparent)]
+pub struct DataPiece<'a>(bindings::kvec, PhantomData<&'a [u8]>);
+
+impl<'a> DataPiece<'a> {
+    /// A piece that covers `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        // INVARIANT: The `kvec` describes `data`, which outlives the piece.
+        Self(
+            bindings::kvec {
+                iov_base: data.as_ptr().cast_mut().cast(),
+                iov_len: data.len(),
+            },
+            PhantomData,
+        )
+    }
+}
 
 /// The kind of keyring a signature was verified against (`enum bpf_sig_keyring`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,13 +109,14 @@ impl Key {
         unsafe { bindings::bpf_key_serial(self.0.as_ptr()) }
     }
 
-    /// Verifies a detached PKCS#7 signature of `data` for BPF (`VERIFYING_BPF_SIGNATURE`) with a
-    /// key of this keyring.
+    /// Verifies a detached PKCS#7 signature for BPF (`VERIFYING_BPF_SIGNATURE`) with a key of
+    /// this keyring; the signed data is the concatenation of `data`, hashed piece by piece.
     ///
     /// Fails with [`EBADMSG`] if `sig` does not parse, [`EKEYREJECTED`] if it does not match,
     /// [`ENOKEY`] if no key of the keyring signed it, or another errno of the crypto layer.
     #[cfg(CONFIG_SYSTEM_DATA_VERIFICATION)]
-    pub fn verify_pkcs7(&self, data: &[u8], sig: &[u8]) -> Result {
+    pub fn verify_pkcs7(&self, data: &[DataPiece<'_>], sig: &[u8]) -> Result {
+        let nvec = u32::try_from(data.len())?;
         let bkey = self.0.as_ptr();
         // SAFETY: By the type invariant the key is valid.
         let (key, has_ref) = unsafe { ((*bkey).key, (*bkey).has_ref) };
@@ -102,19 +125,18 @@ impl Key {
             // SAFETY: A key with a reference is a real, live `struct key`.
             to_result(unsafe { bindings::key_validate(key) })?;
         }
-        // SAFETY: `data` and `sig` are valid for reads of their lengths; `key` is a real key or
-        // one of the system keyring ids `verify_pkcs7_signature()` understands; no content
-        // callback is passed.
+        // SAFETY: `DataPiece` is a transparent `kvec`, so `data` is an array of `nvec` kvecs,
+        // each valid for reads of its length by the type invariant; `sig` is valid for reads of
+        // its length; `key` is a real key or one of the system keyring ids
+        // `verify_pkcs7_signature_vec()` understands. Nothing is kept after the call.
         to_result(unsafe {
-            bindings::verify_pkcs7_signature(
+            bindings::verify_pkcs7_signature_vec(
                 data.as_ptr().cast(),
-                data.len(),
+                nvec,
                 sig.as_ptr().cast(),
                 sig.len(),
                 key,
                 bindings::key_being_used_for_VERIFYING_BPF_SIGNATURE,
-                None,
-                core::ptr::null_mut(),
             )
         })
     }
@@ -122,7 +144,7 @@ impl Key {
     /// Verifies a detached PKCS#7 signature; without `CONFIG_SYSTEM_DATA_VERIFICATION` there is
     /// nothing to verify with.
     #[cfg(not(CONFIG_SYSTEM_DATA_VERIFICATION))]
-    pub fn verify_pkcs7(&self, _data: &[u8], _sig: &[u8]) -> Result {
+    pub fn verify_pkcs7(&self, _data: &[DataPiece<'_>], _sig: &[u8]) -> Result {
         Err(EOPNOTSUPP)
     }
 }
