@@ -5,7 +5,9 @@
 #
 #   make            build everything and print the result table (= make test)
 #   make test       the same; what CI runs
-#   VARIANT=c|rust|debug   choose the kernel configuration (default: rust)
+#   VARIANT=c|rust|debug|debug-c   choose the kernel configuration (default:
+#                   rust; debug and debug-c add KASAN, kmemleak, lockdep,
+#                   fault injection to the rust and c configurations)
 #
 # Everything built lives in CACHE (outside the clone); logs and results in OUT.
 
@@ -16,9 +18,10 @@ OUT ?= $(CURDIR)/out/$(VARIANT)
 FRAGMENTS_c := base c
 FRAGMENTS_rust := base rust
 FRAGMENTS_debug := base rust debug
+FRAGMENTS_debug-c := base c debug
 FRAGMENTS := $(FRAGMENTS_$(VARIANT))
 ifeq ($(FRAGMENTS),)
-$(error VARIANT=$(VARIANT) is unknown; use c, rust or debug)
+$(error VARIANT=$(VARIANT) is unknown; use c, rust, debug or debug-c)
 endif
 
 export TOP := $(CURDIR)
@@ -26,13 +29,14 @@ export CACHE OUT VARIANT FRAGMENTS
 
 S := scripts
 
-.PHONY: all test root source worktree kernel selftests initramfs run lint vmtest clean-out
+.PHONY: all test root source worktree kernel selftests initramfs run lint vmtest \
+	stress bench series series-check clean-out
 
 all: test
 
 # The Rust checks need the Rust path configured: not for VARIANT=c. They run
 # first, so that the result table ends the output.
-test: $(if $(filter c,$(VARIANT)),,lint) run
+test: $(if $(filter c debug-c,$(VARIANT)),,lint) run
 
 root:
 	@sh $(S)/buildroot.sh
@@ -50,6 +54,22 @@ run: initramfs
 	@sh $(S)/run.sh
 lint: kernel
 	@sh $(S)/lint.sh
+
+# signed_loader_stress at full size on the variant's kernel, then with
+# sanitizers (its debug configuration); VARIANT=rust or c.
+stress: root source
+	@sh $(S)/stress.sh
+
+# signed_loader_bench in the c and the rust guest: table, CSV and PNG in OUT.
+bench: root source
+	@sh $(S)/bench.sh
+
+# The upstream series (git format-patch + cover letter) in $(OUT)/series, and
+# its check: git am on a fresh 7.3 tree, checkpatch and a build per patch.
+series: source
+	@sh $(S)/series.sh
+series-check: series
+	@sh $(S)/series-check.sh
 
 # The same tests through vmtest (crates.io), with the same kernel.
 vmtest: selftests

@@ -76,6 +76,8 @@ in_root() {
 			IN_ROOT=1 KSRC_PKG="${KSRC_PKG:-}" JOBS="${JOBS:-}" \
 			KVM="${KVM:-}" BOOT_TIMEOUT="${BOOT_TIMEOUT:-}" \
 			FRAGMENTS="${FRAGMENTS:-}" SERIES="${SERIES:-}" TESTS="${TESTS:-}" \
+			SIGNED_PARAMS="${SIGNED_PARAMS:-}" KWORK="${KWORK:-}" \
+			KBUILD_DIR="${KBUILD_DIR:-}" OPTIONAL_OPTIONS="${OPTIONAL_OPTIONS:-}" \
 			"$@"
 	' in_root "$_r" "$@"
 }
@@ -107,10 +109,13 @@ tests_to_run() {
 # is the rust configuration with debugging options).
 expected_results() {
 	for t in $(echo "$1" | tr ',' ' '); do
-		grep -h "^$t/" "$TOP/selftests/expected/common/"*.list || :
+		grep -h -e "^$t/" -e "^$t\$" "$TOP/selftests/expected/common/"*.list || :
 	done
-	kind=$VARIANT
-	[ "$kind" = debug ] && kind=rust
+	case $VARIANT in
+	debug) kind=rust ;;
+	debug-c) kind=c ;;
+	*) kind=$VARIANT ;;
+	esac
 	for f in "$TOP/selftests/expected/$kind/"*.list; do
 		[ -f "$f" ] && grep -v '^#' "$f"
 	done
@@ -135,8 +140,31 @@ report_results() {
 	tail -n 1 "$2"
 }
 
+# Repository directory -> kernel tree directory: the new files of the series.
+# Changes to upstream files go through kernel-patch/.
+OVERLAY="rust/kernel:rust/kernel rust/helpers:rust/helpers rust/bpf:kernel/bpf
+selftests/prog_tests:tools/testing/selftests/bpf/prog_tests
+selftests/progs:tools/testing/selftests/bpf/progs
+Documentation:Documentation"
+
+# tree_path REPO_PATH: where a repository file lives in the kernel tree.
+tree_path() {
+	for m in $OVERLAY; do
+		case $1 in "${m%%:*}"/*)
+			echo "${m#*:}/${1#"${m%%:*}"/}"
+			return ;;
+		esac
+	done
+	return 1
+}
+
+# patches: the patch files of kernel-patch/series, in order.
+patches() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/kernel-patch/series"
+}
+
 # Paths shared by the steps.
 SRC_DIR=$CACHE/src
-WORK=$CACHE/work/linux
-BUILD=$CACHE/build/$VARIANT
+WORK=${KWORK:-$CACHE/work/linux}
+BUILD=${KBUILD_DIR:-$CACHE/build/$VARIANT}
 SELFTEST_OUT=$CACHE/selftests/$VARIANT

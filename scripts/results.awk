@@ -14,6 +14,8 @@ function record(name, res) {
 
 function problem(msg) {
 	problems[np++] = msg
+	if (in_mutate)
+		mutate_problems++
 }
 
 {
@@ -45,6 +47,19 @@ line ~ /^#[0-9]+ +[^ \/]+:(OK|FAIL|SKIP)/ {
 	tests[s] = res
 	next
 }
+# Summary lines of signed_loader_stress: "name: key=value ..."
+line ~ /^(toctou|writers|failnth|mutate|bench): / {
+	stress[ns++] = line
+	next
+}
+# Kernel log markers of signed_loader_stress.  Injected allocation failures
+# print a stack (warn_alloc) by design: inside the fault-injection window a
+# bare "Call Trace:" is not a problem; BUG, WARNING, KASAN and the rest are.
+line ~ /signed_loader_stress: fault injection begin/ { in_fi = 1; next }
+line ~ /signed_loader_stress: fault injection end/ { in_fi = 0; next }
+line ~ /signed_loader_stress: mutate begin/ { in_mutate = 1; mutate_seen = 1; next }
+line ~ /signed_loader_stress: mutate end/ { in_mutate = 0; next }
+in_fi && line ~ /Call Trace:/ { next }
 line ~ /^=== TEST_PROGS-EXIT / { tp_exit = line; sub(/.* /, "", tp_exit); next }
 line ~ /^=== GUEST-DONE/ { done = 1; next }
 line ~ /^=== KMEMLEAK-BEGIN/ { in_leak = 1; next }
@@ -94,6 +109,16 @@ END {
 			record(e, "MISSING")
 		}
 	}
+	# A crash inside the mutation run ends the log before "mutate end".
+	if (in_mutate)
+		mutate_problems++
+	for (i = 0; i < ns; i++) {
+		if (stress[i] ~ /^mutate: /)
+			stress[i] = stress[i] " crashes=" (mutate_problems + 0)
+		print stress[i]
+	}
+	if (mutate_seen && ns == 0)
+		print "mutate: no summary line; crashes=" (mutate_problems + 0)
 	for (i = 0; i < n; i++) {
 		name = order[i]
 		res = result[name]

@@ -27,7 +27,7 @@ sync_dir() { # sync_dir SRC DST FILE...: copy FILEs from SRC, drop others
 }
 tests="signed_loader.c"
 [ -d "$TOP/selftests/prog_tests" ] &&
-	tests="$tests $(cd "$TOP/selftests/prog_tests" && ls -- *.c)"
+	tests="$tests $(cd "$TOP/selftests/prog_tests" && ls -- *.c *.h)"
 progs="bpf_misc.h $(cd "$B/progs" && ls test_signed_loader*.c)"
 [ -d "$TOP/selftests/progs" ] &&
 	progs="$progs $(cd "$TOP/selftests/progs" && ls -- *.c)"

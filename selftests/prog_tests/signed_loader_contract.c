@@ -7,174 +7,22 @@
  */
 
 #include <test_progs.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <sys/stat.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <linux/keyctl.h>
-#include <linux/bpf.h>
 
-#include "bpf/libbpf_internal.h" /* for libbpf_sha256() */
-
-#define LOG_SZ (64 * 1024)
-#define SIG_SZ 8192
-
-static char log_buf[LOG_SZ];
-
-/* r0 = 0; exit: binds its maps through fd_array alone. */
-static const struct bpf_insn prog_insns[] = {
-	BPF_MOV64_IMM(BPF_REG_0, 0),
-	BPF_EXIT_INSN(),
-};
+#include "signed_loader_helpers.h"
 
 static int signed_load(const int *fds, __u32 cnt, const void *sig,
 		       __u32 sig_sz, __s32 keyring_id)
 {
-	union bpf_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SYSCALL;
-	attr.insns = ptr_to_u64(prog_insns);
-	attr.insn_cnt = ARRAY_SIZE(prog_insns);
-	attr.license = ptr_to_u64("GPL");
-	attr.prog_flags = BPF_F_SLEEPABLE;
-	attr.fd_array = ptr_to_u64(fds);
-	attr.fd_array_cnt = cnt;
-	attr.signature = ptr_to_u64(sig);
-	attr.signature_size = sig_sz;
-	attr.keyring_id = keyring_id;
-	attr.log_level = 1;
-	attr.log_buf = ptr_to_u64(log_buf);
-	attr.log_size = sizeof(log_buf);
-	log_buf[0] = 0;
-	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr,
-		     offsetofend(union bpf_attr, keyring_id));
-	return fd < 0 ? -errno : fd;
+	return sl_load(fds, cnt, sig, sig_sz, keyring_id, true);
 }
 
-/*
- * An array map exclusive to prog_insns (whose digest is the plain SHA-256 of
- * the instructions: they load no map by fd), filled with @fill and frozen
- * as asked.
- */
 static int make_map(const char *name, enum bpf_map_type type, __u32 value_sz,
 		    __u32 max_entries, bool exclusive, bool frozen, __u8 fill)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
-	__u8 digest[SHA256_DIGEST_LENGTH];
-	__u32 key = 0;
-	void *value;
-	int fd, err;
-
-	libbpf_sha256(prog_insns, sizeof(prog_insns), digest);
-	if (exclusive) {
-		opts.excl_prog_hash = digest;
-		opts.excl_prog_hash_size = sizeof(digest);
-	}
-	fd = bpf_map_create(type, name, 4, value_sz, max_entries, &opts);
-	if (fd < 0)
-		return -errno;
-	value = malloc(value_sz);
-	if (!value) {
-		close(fd);
-		return -ENOMEM;
-	}
-	memset(value, fill, value_sz);
-	err = bpf_map_update_elem(fd, &key, value, BPF_ANY);
-	free(value);
-	if (!err && frozen)
-		err = bpf_map_freeze(fd);
-	if (err) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static int run_setup(const char *cmd, const char *dir)
-{
-	int pid, status;
-
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execlp("./verify_sig_setup.sh", "./verify_sig_setup.sh",
-		       cmd, dir, NULL);
-		exit(1);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : -EINVAL;
-}
-
-/* Sign @len bytes with the key verify_sig_setup.sh made in @dir. */
-static int sign_buf(const char *dir, const void *buf, size_t len, void *sig,
-		    __u32 *sig_sz)
-{
-	char data[PATH_MAX], key[PATH_MAX], sigpath[PATH_MAX + 8];
-	int fd, pid, status, ret = 0;
-	struct stat st;
-
-	snprintf(data, sizeof(data), "%s/dataXXXXXX", dir);
-	snprintf(key, sizeof(key), "%s/signing_key.pem", dir);
-	fd = mkstemp(data);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len) {
-		close(fd);
-		ret = -EIO;
-		goto out;
-	}
-	close(fd);
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (pid == 0) {
-		execlp("./sign-file", "./sign-file", "-d", "sha256", key, key,
-		       data, NULL);
-		exit(1);
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	snprintf(sigpath, sizeof(sigpath), "%s.p7s", data);
-	fd = open(sigpath, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size > *sig_sz ||
-	    read(fd, sig, st.st_size) != st.st_size)
-		ret = -EIO;
-	else
-		*sig_sz = st.st_size;
-	if (fd >= 0)
-		close(fd);
-	unlink(sigpath);
-out:
-	unlink(data);
-	return ret;
-}
-
-/* The signed payload: prog_insns, then @n values of @value_sz bytes. */
-static void *payload(const __u8 *fills, int n, __u32 value_sz, size_t *len)
-{
-	__u8 *buf;
-	int i;
-
-	*len = sizeof(prog_insns) + (size_t)n * value_sz;
-	buf = malloc(*len);
-	if (!buf)
-		return NULL;
-	memcpy(buf, prog_insns, sizeof(prog_insns));
-	for (i = 0; i < n; i++)
-		memset(buf + sizeof(prog_insns) + (size_t)i * value_sz,
-		       fills[i], value_sz);
-	return buf;
+	return sl_make_map(name, type, value_sz, max_entries, 0, exclusive,
+			   frozen, fill);
 }
 
 static const __u8 junk[64] = { 0x30, 0x80 };
@@ -187,7 +35,7 @@ static void expect_rejection(const int *fds, __u32 cnt, __s32 keyring_id,
 	ASSERT_EQ(fd, err, "errno");
 	if (fd >= 0)
 		close(fd);
-	ASSERT_HAS_SUBSTR(log_buf, line, "verifier log");
+	ASSERT_HAS_SUBSTR(sl_log, line, "verifier log");
 }
 
 static void rejection_logs(void)
@@ -202,14 +50,14 @@ static void rejection_logs(void)
 		return;
 	fd = signed_load(fds, 1, junk, 0, KEY_SPEC_SESSION_KEYRING);
 	ASSERT_EQ(fd, -EINVAL, "zero signature_size");
-	ASSERT_STREQ(log_buf, "", "nothing logged");
+	ASSERT_STREQ(sl_log, "", "nothing logged");
 
 	expect_rejection(fds, 1, INT_MAX, -EINVAL,
 			 "cannot resolve signing keyring with keyring_id 2147483647\n");
 	/* A signature the kernel cannot read: -EFAULT, nothing logged. */
 	fd = signed_load(fds, 1, (void *)8, sizeof(junk), KEY_SPEC_SESSION_KEYRING);
 	ASSERT_EQ(fd, -EFAULT, "unreadable signature");
-	ASSERT_STREQ(log_buf, "", "nothing logged");
+	ASSERT_STREQ(sl_log, "", "nothing logged");
 	expect_rejection(fds, 1, KEY_SPEC_SESSION_KEYRING, -EBADMSG,
 			 "signature verification failed: -74\n");
 	close(fds[0]);
@@ -249,7 +97,7 @@ static void rejection_logs(void)
 			goto close_big;
 	}
 	snprintf(line, sizeof(line), "signed payload too large: %llu bytes\n",
-		 (unsigned long long)sizeof(prog_insns) + 5ULL * (4 << 20));
+		 (unsigned long long)sizeof(sl_insns) + 5ULL * (4 << 20));
 	expect_rejection(fds, 5, KEY_SPEC_SESSION_KEYRING, -E2BIG, line);
 close_big:
 	for (i = 0; i < 5; i++)
@@ -268,41 +116,24 @@ close_big:
 	}
 }
 
-/* Load with @fds, signed over prog_insns and @fills in that order. */
+/* Load with @fds, signed over sl_insns and @fills in that order. */
 static int load_signed_over(const char *dir, const int *fds, __u32 cnt,
 			    const __u8 *fills, int n)
 {
-	__u32 sig_sz = SIG_SZ;
-	static __u8 sig[SIG_SZ];
+	__u32 sig_sz = SL_SIG_SZ;
+	static __u8 sig[SL_SIG_SZ];
 	size_t len;
 	void *buf;
 	int err;
 
-	buf = payload(fills, n, 8, &len);
+	buf = sl_payload(fills, n, 8, &len);
 	if (!buf)
 		return -ENOMEM;
-	err = sign_buf(dir, buf, len, sig, &sig_sz);
+	err = sl_sign(dir, buf, len, sig, &sig_sz);
 	free(buf);
 	if (!ASSERT_OK(err, "sign-file"))
 		return -EIO;
 	return signed_load(fds, cnt, sig, sig_sz, KEY_SPEC_SESSION_KEYRING);
-}
-
-static void with_key(void (*fn)(const char *dir))
-{
-	char tmpl[] = "/tmp/signed_contractXXXXXX", *dir;
-
-	syscall(__NR_request_key, "keyring", "_uid.0", NULL,
-		KEY_SPEC_SESSION_KEYRING);
-	dir = mkdtemp(tmpl);
-	if (!ASSERT_OK_PTR(dir, "mkdtemp"))
-		return;
-	if (!ASSERT_OK(run_setup("setup", dir), "verify_sig_setup")) {
-		rmdir(dir);
-		return;
-	}
-	fn(dir);
-	run_setup("cleanup", dir);
 }
 
 static void two_maps_order(const char *dir)
@@ -327,7 +158,7 @@ static void two_maps_order(const char *dir)
 	ASSERT_EQ(fd, -EKEYREJECTED, "signed over b, a");
 	if (fd >= 0)
 		close(fd);
-	ASSERT_HAS_SUBSTR(log_buf, "signature verification failed: -129\n",
+	ASSERT_HAS_SUBSTR(sl_log, "signature verification failed: -129\n",
 			  "log");
 out:
 	close(fds[0]);
@@ -360,7 +191,7 @@ void test_signed_loader_contract(void)
 	if (test__start_subtest("rejection_logs"))
 		rejection_logs();
 	if (test__start_subtest("two_maps_order"))
-		with_key(two_maps_order);
+		sl_with_key(two_maps_order);
 	if (test__start_subtest("same_map_twice"))
-		with_key(same_map_twice);
+		sl_with_key(same_map_twice);
 }
