@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# make bench: signed_loader_bench in the c and the rust guest, one after the
+# other, then one table (size c_us rust_us rust/c limit_us rust/limit), a
+# CSV and a PNG plot in $OUT.
+#
+# limit_us is what a signed load cannot go below on this guest: the unsigned
+# load of the same program and maps, plus the kernel's SHA-256 over the
+# metadata bytes, plus one PKCS#7 verification of an empty payload.  All
+# figures are medians from the rust guest except c_us.
+. "$TOP/scripts/lib.sh"
+
+PARAMS=${BENCH_PARAMS:-reps=30,budget=10}
+rc=0
+for v in c rust; do
+	echo "==> bench     VARIANT=$v $PARAMS"
+	make -s -C "$TOP" run VARIANT=$v OUT="$OUT/bench-$v" \
+		TESTS=signed_loader_bench SIGNED_PARAMS="$PARAMS" BOOT_TIMEOUT=1800 ||
+		{ rc=1; echo "bench: error: the $v guest failed; see $OUT/bench-$v/serial.log" >&2; }
+done
+[ $rc = 0 ] || exit 1
+
+CSV=$OUT/bench.csv
+awk -v out="$CSV" '
+	function val(line, key,   m) {
+		if (match(line, " " key "=[-0-9.]+")) {
+			m = substr(line, RSTART + length(key) + 2, RLENGTH - length(key) - 2)
+			return m + 0
+		}
+		return -1
+	}
+	FNR == 1 { v = (FILENAME ~ /bench-c\//) ? "c" : "rust" }
+	/^bench: size=/ {
+		s = val($0, "size")
+		if (!(s in seen)) { seen[s] = 1; sizes[n++] = s }
+		signed[v, s] = val($0, "signed_med_us")
+		p90[v, s] = val($0, "signed_p90_us")
+		unsigned[v, s] = val($0, "unsigned_med_us")
+		sha[v, s] = val($0, "sha256_med_us")
+		extra[v, s] = val($0, "extra_bytes")
+		reps[v, s] = val($0, "reps")
+	}
+	/^bench: pkcs7_empty_us=/ { pkcs7[v] = val($0, "pkcs7_empty_us") }
+	END {
+		printf "%10s %10s %10s %7s %10s %10s %11s %9s %13s %13s\n", "size", "c_us",
+			"rust_us", "rust/c", "limit_us", "rust/limit", "unsigned_us",
+			"sha256_us", "c_extra_B", "rust_extra_B"
+		print "size,c_us,rust_us,rust_over_c,limit_us,rust_over_limit,unsigned_us,sha256_us,pkcs7_us,c_p90_us,rust_p90_us,c_extra_bytes,rust_extra_bytes,c_reps,rust_reps" > out
+		for (i = 0; i < n; i++) {
+			s = sizes[i]
+			limit = unsigned["rust", s] + sha["rust", s] + pkcs7["rust"]
+			rc_ = signed["c", s] > 0 ? signed["rust", s] / signed["c", s] : 0
+			rl = limit > 0 ? signed["rust", s] / limit : 0
+			printf "%10d %10.1f %10.1f %7.2f %10.1f %10.2f %11.1f %9.1f %13d %13d\n", s,
+				signed["c", s], signed["rust", s], rc_, limit, rl,
+				unsigned["rust", s], sha["rust", s], extra["c", s], extra["rust", s]
+			printf "%d,%.1f,%.1f,%.3f,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%d\n", s,
+				signed["c", s], signed["rust", s], rc_, limit, rl, unsigned["rust", s],
+				sha["rust", s], pkcs7["rust"], p90["c", s], p90["rust", s],
+				extra["c", s], extra["rust", s], reps["c", s], reps["rust", s] > out
+		}
+		printf "pkcs7 verification of an empty payload: c %.1f us, rust %.1f us\n", pkcs7["c"], pkcs7["rust"]
+	}' "$OUT/bench-c/results.txt" "$OUT/bench-rust/results.txt" | tee "$OUT/bench.txt"
+
+# The plot: latency against payload size, log axes (size 0 is drawn at 1 B).
+in_root gnuplot -e "
+	set terminal pngcairo size 900,600;
+	set output '$OUT/bench.png';
+	set datafile separator ',';
+	set logscale xy;
+	set key left top;
+	set grid;
+	set xlabel 'signed metadata (bytes)';
+	set ylabel 'BPF_PROG_LOAD latency, median (us)';
+	set title 'Signed loads under QEMU TCG: C vs Rust vs the hashing limit';
+	x(s) = s < 1 ? 1 : s;
+	plot '$CSV' skip 1 using (x(\$1)):2 with linespoints title 'C (7.3 path)',
+	     '' skip 1 using (x(\$1)):3 with linespoints title 'Rust',
+	     '' skip 1 using (x(\$1)):7 with linespoints title 'unsigned load',
+	     '' skip 1 using (x(\$1)):5 with linespoints dt 2 title 'limit: unsigned + SHA-256 + PKCS#7'
+" >"$OUT/bench-plot.log" 2>&1 || die "gnuplot failed; see $OUT/bench-plot.log"
+echo "==> bench     table: $OUT/bench.txt  csv: $CSV  plot: $OUT/bench.png"

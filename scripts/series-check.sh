@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# make series-check: apply $OUT/series (make series) to a fresh pristine tree
+# with git am, run checkpatch.pl --strict on every patch and build the kernel
+# after every patch (VARIANT=rust, incremental; after the last one also
+# VARIANT=c).  Any checkpatch error, failed git am or failed build fails it.
+. "$TOP/scripts/lib.sh"
+enter_root "$0" "$@"
+
+step series-check "$OUT/series-check.log"
+T=$CACHE/series/linux
+B=$CACHE/series/build
+S=$OUT/series
+[ -f "$S/0000-cover-letter.patch" ] || die "no series in $S; run 'make series'"
+g() { git -C "$T" "$@"; }
+g rev-parse -q --verify base >/dev/null || die "no base commit in $T; run 'make series'"
+export GIT_COMMITTER_NAME="$(git -C "$TOP" config user.name)"
+export GIT_COMMITTER_EMAIL="$(git -C "$TOP" config user.email)"
+
+g am --abort >/dev/null 2>&1 || :
+g checkout -q -f -B series-check base
+g clean -q -fdx
+
+# build NAME FRAGMENTS: configure from scratch (options the series has not
+# added yet may be absent) and build incrementally in $B.
+build() {
+	rm -f "$B/.config.frags"
+	if ! KWORK=$T KBUILD_DIR=$B FRAGMENTS=$2 VARIANT=$1 \
+	    OPTIONAL_OPTIONS="CONFIG_BPF_PROG_SIG_RUST CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST" \
+	    OUT="$OUT/series-check-build" sh "$TOP/scripts/kernel.sh" >>"$LOG" 2>&1; then
+		tail -n 30 "$OUT/series-check-build/kernel.log" >&2
+		return 1
+	fi
+}
+
+errors=0 warnings=0 checks=0 failed=
+printf '%-72s %s\n' "patch" "checkpatch (E/W/C)  build" | tee -a "$LOG"
+for p in "$S"/0*.patch; do
+	case $p in */0000-cover-letter.patch) continue ;; esac
+	name=${p##*/}
+	(cd "$T" && ./scripts/checkpatch.pl --strict --no-summary --show-types "$p") \
+		>"$OUT/checkpatch-$name.txt" 2>&1 || :
+	e=$(grep -c '^ERROR:' "$OUT/checkpatch-$name.txt" || :)
+	w=$(grep -c '^WARNING:' "$OUT/checkpatch-$name.txt" || :)
+	c=$(grep -c '^CHECK:' "$OUT/checkpatch-$name.txt" || :)
+	errors=$((errors + e)) warnings=$((warnings + w)) checks=$((checks + c))
+	if ! g am -q "$p" >>"$LOG" 2>&1; then
+		printf '%-72s %s\n' "$name" "$e/$w/$c  git am FAILED" | tee -a "$LOG"
+		failed="$failed $name(am)"
+		break
+	fi
+	start=$(date +%s)
+	if build rust "base rust"; then res="rust ok ($(($(date +%s) - start)) s)"; else
+		res="rust FAILED"
+		failed="$failed $name(build)"
+	fi
+	printf '%-72s %s\n' "$name" "$e/$w/$c  $res" | tee -a "$LOG"
+	[ "$e" = 0 ] || failed="$failed $name(checkpatch)"
+	[ -z "$failed" ] || break
+done
+if [ -z "$failed" ]; then
+	start=$(date +%s)
+	if build c "base c"; then
+		echo "    whole series, VARIANT=c: ok ($(($(date +%s) - start)) s)" | tee -a "$LOG"
+	else
+		echo "    whole series, VARIANT=c: FAILED" | tee -a "$LOG"
+		failed="$failed c-build"
+	fi
+fi
+echo "    checkpatch --strict: $errors errors, $warnings warnings, $checks checks (reports: $OUT/checkpatch-*.txt)" | tee -a "$LOG"
+[ -z "$failed" ] || die "failed:$failed; see $LOG"
+echo "    series-check: every patch applies, builds and passes checkpatch" | tee -a "$LOG"
