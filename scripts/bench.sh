@@ -64,7 +64,7 @@ awk -v out="$CSV" '
 
 # The plot: latency against payload size, log axes (size 0 is drawn at 1 B).
 in_root gnuplot -e "
-	set terminal pngcairo size 900,600;
+	set terminal pngcairo size 900,600 noenhanced;
 	set output '$OUT/bench.png';
 	set datafile separator ',';
 	set logscale xy;

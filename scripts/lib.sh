@@ -78,6 +78,7 @@ in_root() {
 			FRAGMENTS="${FRAGMENTS:-}" SERIES="${SERIES:-}" TESTS="${TESTS:-}" \
 			SIGNED_PARAMS="${SIGNED_PARAMS:-}" KWORK="${KWORK:-}" \
 			KBUILD_DIR="${KBUILD_DIR:-}" OPTIONAL_OPTIONS="${OPTIONAL_OPTIONS:-}" \
+			GIT_NAME="${GIT_NAME:-}" GIT_EMAIL="${GIT_EMAIL:-}" \
 			"$@"
 	' in_root "$_r" "$@"
 }
@@ -156,6 +157,16 @@ tree_path() {
 		esac
 	done
 	return 1
+}
+
+# git_identity: GIT_NAME and GIT_EMAIL from the repository's git configuration,
+# read on the host (the build root does not see the host's ~/.gitconfig).
+git_identity() {
+	: "${GIT_NAME:=$(git -C "$TOP" config user.name || :)}"
+	: "${GIT_EMAIL:=$(git -C "$TOP" config user.email || :)}"
+	[ -n "$GIT_NAME" ] && [ -n "$GIT_EMAIL" ] ||
+		die "no git identity: set user.name and user.email (git config) in $TOP"
+	export GIT_NAME GIT_EMAIL
 }
 
 # patches: the patch files of kernel-patch/series, in order.

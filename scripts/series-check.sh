@@ -5,6 +5,7 @@
 # after every patch (VARIANT=rust, incremental; after the last one also
 # VARIANT=c).  Any checkpatch error, failed git am or failed build fails it.
 . "$TOP/scripts/lib.sh"
+[ -n "${IN_ROOT:-}" ] || git_identity
 enter_root "$0" "$@"
 
 step series-check "$OUT/series-check.log"
@@ -14,8 +15,7 @@ S=$OUT/series
 [ -f "$S/0000-cover-letter.patch" ] || die "no series in $S; run 'make series'"
 g() { git -C "$T" "$@"; }
 g rev-parse -q --verify base >/dev/null || die "no base commit in $T; run 'make series'"
-export GIT_COMMITTER_NAME="$(git -C "$TOP" config user.name)"
-export GIT_COMMITTER_EMAIL="$(git -C "$TOP" config user.email)"
+export GIT_COMMITTER_NAME="$GIT_NAME" GIT_COMMITTER_EMAIL="$GIT_EMAIL"
 
 g am --abort >/dev/null 2>&1 || :
 g checkout -q -f -B series-check base

@@ -5,6 +5,7 @@
 # changes to existing files; kernel-patch/files names the new files (rust/,
 # selftests/, ...) it adds.  Output: $OUT/series/*.patch with a cover letter.
 . "$TOP/scripts/lib.sh"
+[ -n "${IN_ROOT:-}" ] || git_identity
 enter_root "$0" "$@"
 
 step series "$OUT/series.log"
@@ -13,8 +14,8 @@ PRISTINE=$SRC_DIR/$KSRC_PKG/pristine
 [ -f "$PRISTINE/.complete" ] || die "no pristine tree at $PRISTINE; run 'make source'"
 T=$CACHE/series/linux
 MAP=$TOP/kernel-patch/files
-NAME=$(git -C "$TOP" config user.name) || die "set git user.name in $TOP"
-EMAIL=$(git -C "$TOP" config user.email) || die "set git user.email in $TOP"
+NAME=$GIT_NAME
+EMAIL=$GIT_EMAIL
 export GIT_COMMITTER_NAME="$NAME" GIT_COMMITTER_EMAIL="$EMAIL"
 g() { git -C "$T" "$@"; }
 
@@ -59,7 +60,7 @@ for p in $(patches); do
 		dst=$(tree_path "$f") || die "$f is not under an overlay directory"
 		mkdir -p "$T/$(dirname "$dst")"
 		cp "$TOP/$f" "$T/$dst"
-		g add "$dst"
+		g add -f "$dst"
 	done
 	g diff --cached --quiet && die "patch $p adds nothing"
 	# Message, author and date from the patch: the series is reproducible.

@@ -13,19 +13,19 @@
 //!    `security_bpf_prog_load()`: the checks below, in order, and the verdict on
 //!    `prog->aux->sig`.
 //!
-//! | condition, in check order                                     | errno                 |
-//! |---------------------------------------------------------------|-----------------------|
-//! | `signature_size` 0 or > `KMALLOC_MAX_CACHE_SIZE`                | `EINVAL`              |
-//! | `keyring_id` resolves to no key                                 | `EINVAL`              |
-//! | signature copy faults                                         | `EFAULT`              |
-//! | per bound map: not an array with direct value access          | `EINVAL`              |
-//! | ... not frozen                                                | `EPERM`               |
-//! | ... has active writers                                        | `EBUSY`               |
-//! | ... not exclusive                                             | `EINVAL`              |
-//! | payload larger than 16 MiB - 1                                | `E2BIG`               |
-//! | allocation fails                                              | `ENOMEM`              |
-//! | a map's value cannot be read                                  | the map type's errno  |
-//! | PKCS#7 does not parse / match                                 | `EBADMSG` / `EKEYREJECTED` / ... |
+//! | condition, in check order                            | errno                          |
+//! |------------------------------------------------------|--------------------------------|
+//! | `signature_size` 0 or > `KMALLOC_MAX_CACHE_SIZE`     | `EINVAL`                       |
+//! | `keyring_id` resolves to no key                      | `EINVAL`                       |
+//! | signature copy faults                                | `EFAULT`                       |
+//! | per bound map: not an array with direct value access | `EINVAL`                       |
+//! | ... not frozen                                       | `EPERM`                        |
+//! | ... has active writers                               | `EBUSY`                        |
+//! | ... not exclusive                                    | `EINVAL`                       |
+//! | payload larger than 16 MiB - 1                       | `E2BIG`                        |
+//! | allocation fails                                     | `ENOMEM`                       |
+//! | a map's value cannot be read                         | the map type's errno           |
+//! | PKCS#7 does not parse / match                        | `EBADMSG`, `EKEYREJECTED`, ... |
 //!
 //! Every rejection after the keyring lookup logs the same verifier line as the C implementation
 //! in `kernel/bpf/verifier.c`.

@@ -325,8 +325,9 @@ static void stress_toctou(const char *dir)
 	close(TARGET_FD);
 
 	format_errnos(&e, errs, sizeof(errs));
-	printf("toctou: iterations=%ld wrong_verdicts=%ld verified=%ld rejected=%ld errnos=%s seconds=%.1f\n",
-	       i, wrong, verified, i - verified, errs, now() - start);
+	printf("toctou: iterations=%ld wrong_verdicts=%ld verified=%ld rejected=%ld",
+	       i, wrong, verified, i - verified);
+	printf(" errnos=%s seconds=%.1f\n", errs, now() - start);
 	ASSERT_GE(i, P.toctou, "iterations within the time bound");
 	ASSERT_EQ(wrong, 0, "wrong verdicts");
 	ASSERT_GT(verified, 0, "some loads verified");
@@ -517,9 +518,11 @@ static void stress_writers(const char *dir)
 	pthread_join(thr, NULL);
 
 	format_errnos(&e, errs, sizeof(errs));
-	printf("writers: iterations=%ld wrong_verdicts=%ld rounds=%ld verified=%ld writer_ops=%ld mmaps=%ld freezes=%ld busy_freezes=%ld denied_writes=%ld errnos=%s seconds=%.1f\n",
-	       loads, wrong, rounds, verified, w.ops, w.mmaps, w.freezes,
-	       w.busy_freezes, w.denied, errs, now() - start);
+	printf("writers: iterations=%ld wrong_verdicts=%ld rounds=%ld verified=%ld",
+	       loads, wrong, rounds, verified);
+	printf(" writer_ops=%ld mmaps=%ld freezes=%ld busy_freezes=%ld denied_writes=%ld",
+	       w.ops, w.mmaps, w.freezes, w.busy_freezes, w.denied);
+	printf(" errnos=%s seconds=%.1f\n", errs, now() - start);
 	ASSERT_GE(loads, P.writers, "iterations within the time bound");
 	ASSERT_EQ(wrong, 0, "wrong verdicts");
 	ASSERT_EQ(w.bad_freezes, 0, "freezes despite a writable mapping");
@@ -650,11 +653,13 @@ static void stress_failnth(const char *dir)
 		}
 		count_errno(&e, fd);
 		if (key_usage(keys, sizeof(keys)) == 0 &&
-		    !strcmp(keys, base_keys) && count_progs() == base_progs)
+		    !strcmp(keys, base_keys) && count_progs() == base_progs) {
 			clean++;
-		else
-			fprintf(stderr, "failnth: point %d (%d) left state behind:\nbefore %s\nafter  %s\n",
-				n, fd, base_keys, keys);
+		} else {
+			fprintf(stderr, "failnth: point %d (%d) left state behind:\n",
+				n, fd);
+			fprintf(stderr, "before %s\nafter  %s\n", base_keys, keys);
+		}
 	}
 	log_kmsg("fault injection end");
 	ASSERT_LT(now(), end, "sweep within the time bound");
@@ -674,8 +679,9 @@ out:
 	leaks += (points - tolerated) - clean;
 	close(nth_fd);
 	format_errnos(&e, errs, sizeof(errs));
-	printf("failnth: points=%ld clean=%ld leaks=%ld tolerated=%ld errnos=%s seconds=%.1f\n",
-	       points, clean, leaks, tolerated, errs, now() - start);
+	printf("failnth: points=%ld clean=%ld leaks=%ld tolerated=%ld",
+	       points, clean, leaks, tolerated);
+	printf(" errnos=%s seconds=%.1f\n", errs, now() - start);
 	ASSERT_GT(points, 0, "fault points");
 	ASSERT_EQ(leaks, 0, "leaks");
 	ASSERT_EQ(e.n[0], 0, "failures without an errno");
@@ -1011,9 +1017,11 @@ static void stress_mutate(const char *dir)
 	if (!off)
 		snprintf(benign, sizeof(benign), "none");
 	format_errnos(&m.e, errs, sizeof(errs));
-	printf("mutate: cases=%ld accepted=%ld same_signature_accepted=%ld first=%ld seed=%llu sig_bytes=%u errnos=%s kinds=%s same_signature_kinds=%s seconds=%.1f\n",
-	       m.cases, m.accepted, m.malleable, (long)P.mutate_start, P.seed,
-	       m.sig_sz, errs, kinds, benign, now() - start);
+	printf("mutate: cases=%ld accepted=%ld same_signature_accepted=%ld",
+	       m.cases, m.accepted, m.malleable);
+	printf(" first=%ld seed=%llu sig_bytes=%u errnos=%s kinds=%s",
+	       (long)P.mutate_start, P.seed, m.sig_sz, errs, kinds);
+	printf(" same_signature_kinds=%s seconds=%.1f\n", benign, now() - start);
 	ASSERT_GE(m.cases, P.mutate, "cases within the time bound");
 	ASSERT_EQ(m.accepted, 0, "accepted mutations");
 	ASSERT_EQ(unexpected(&m.e, allowed), 0, "unexpected errnos");
