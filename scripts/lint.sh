@@ -60,7 +60,9 @@ echo "    checkpatch.pl --strict" | tee -a "$LOG"
 for p in $(patches); do
 	# A patch of new files only has no diff here; its files are checked below.
 	grep -q '^diff --git ' "$TOP/kernel-patch/$p" || continue
-	if ! (cd "$WORK" && ./scripts/checkpatch.pl --strict --no-tree -q "$TOP/kernel-patch/$p") >>"$LOG" 2>&1; then
+	if ! (cd "$WORK" && ./scripts/checkpatch.pl --strict --no-tree -q "$TOP/kernel-patch/$p") \
+	    >"$OUT/checkpatch.out" 2>&1 || grep -q '^Traceback' "$OUT/checkpatch.out"; then
+		cat "$OUT/checkpatch.out" >>"$LOG"
 		tail -n 30 "$LOG" >&2
 		die "checkpatch.pl --strict complains about kernel-patch/$p; see $LOG"
 	fi

@@ -125,35 +125,46 @@ static __u64 clock_ns(void)
 /*
  * A guest without a usable clocksource (QEMU TCG without ACPI: no HPET, the
  * TSC not calibrated) keeps time in jiffies, 4 ms steps at HZ=250: too coarse
- * for one load.  On x86 the timer is then the TSC, scaled by a calibration
- * against CLOCK_MONOTONIC over CALIBRATE_NS.
+ * for one load.  Where the compiler can read the CPU's cycle counter, that is
+ * the timer, scaled by a calibration against CLOCK_MONOTONIC over
+ * CALIBRATE_NS; otherwise CLOCK_MONOTONIC itself.
  */
 #define CALIBRATE_NS 2000000000ULL
 static double ns_per_tick;
+static bool use_counter;
 
-#if defined(__x86_64__) || defined(__i386__)
+#ifdef __has_builtin
+#if __has_builtin(__builtin_readcyclecounter)
+#define HAVE_CYCLE_COUNTER
+#endif
+#endif
+
 static __u64 ticks(void)
 {
-	return __builtin_ia32_rdtsc();
-}
-#else
-static __u64 ticks(void)
-{
+#ifdef HAVE_CYCLE_COUNTER
+	if (use_counter)
+		return __builtin_readcyclecounter();
+#endif
 	return clock_ns();
 }
-#endif
 
 static void calibrate(void)
 {
 	__u64 t0, c0, t1, c1;
 
+	use_counter = true;
 	t0 = clock_ns();
 	c0 = ticks();
 	do
 		t1 = clock_ns();
 	while (t1 - t0 < CALIBRATE_NS);
 	c1 = ticks();
-	ns_per_tick = (double)(t1 - t0) / (c1 - c0);
+	if (c1 > c0) {
+		ns_per_tick = (double)(t1 - t0) / (c1 - c0);
+	} else {
+		use_counter = false;	/* no counter: nanoseconds */
+		ns_per_tick = 1;
+	}
 }
 
 static __u64 now_ns(void)
