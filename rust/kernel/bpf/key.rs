@@ -17,6 +17,10 @@ use core::{marker::PhantomData, ptr::NonNull};
 /// A signed BPF payload is the program's instructions followed by the values of its metadata
 /// maps; [`Key::verify_pkcs7`] takes it as a slice of pieces, hashed in order, so that it never
 /// has to be copied into one buffer.
+///
+/// # Invariants
+///
+/// The `kvec` describes memory that is valid for reads of `iov_len` bytes for `'a`.
 #[repr(transparent)]
 pub struct DataPiece<'a>(bindings::kvec, PhantomData<&'a [u8]>);
 
