@@ -5,9 +5,12 @@
 #
 #   make            build everything and print the result table (= make test)
 #   make test       the same; what CI runs
-#   VARIANT=c|rust|debug|debug-c   choose the kernel configuration (default:
-#                   rust; debug and debug-c add KASAN, kmemleak, lockdep,
-#                   fault injection to the rust and c configurations)
+#   VARIANT=c|rust|debug|debug-c|kcsan|kcsan-c   choose the kernel
+#                   configuration (default: rust; debug and debug-c add KASAN,
+#                   kmemleak, lockdep, UBSAN, fault injection to the rust and c
+#                   configurations, kcsan and kcsan-c the data-race detector)
+#   KEYTYPES=rsa,ecdsa-p256,mldsa44,mldsa65,mldsa87   the signing key types
+#                   of the signed-load tests (default: all of them)
 #
 # Everything built lives in CACHE (outside the clone); logs and results in OUT.
 
@@ -19,13 +22,15 @@ FRAGMENTS_c := base c
 FRAGMENTS_rust := base rust
 FRAGMENTS_debug := base rust debug
 FRAGMENTS_debug-c := base c debug
+FRAGMENTS_kcsan := base rust kcsan
+FRAGMENTS_kcsan-c := base c kcsan
 FRAGMENTS := $(FRAGMENTS_$(VARIANT))
 ifeq ($(FRAGMENTS),)
-$(error VARIANT=$(VARIANT) is unknown; use c, rust, debug or debug-c)
+$(error VARIANT=$(VARIANT) is unknown; use c, rust, debug, debug-c, kcsan or kcsan-c)
 endif
 
 export TOP := $(CURDIR)
-export CACHE OUT VARIANT FRAGMENTS
+export CACHE OUT VARIANT FRAGMENTS KEYTYPES
 
 S := scripts
 
@@ -36,7 +41,7 @@ all: test
 
 # The Rust checks need the Rust path configured: not for VARIANT=c. They run
 # first, so that the result table ends the output.
-test: $(if $(filter c debug-c,$(VARIANT)),,lint) run
+test: $(if $(filter c debug-c kcsan-c,$(VARIANT)),,lint) run
 
 root:
 	@sh $(S)/buildroot.sh

@@ -52,6 +52,14 @@ awk -v out="$CSV" '
 		low(reps, v SUBSEP s, val($0, "reps"))
 	}
 	/^bench: pkcs7_empty_us=/ { low(pkcs7, v, val($0, "pkcs7_empty_us")) }
+	/^bench: key=/ {
+		k = $0
+		sub(/.*key=/, "", k)
+		sub(/ .*/, "", k)
+		if (!(k in kseen)) { kseen[k] = 1; keys[nk++] = k }
+		low(kpkcs7, v SUBSEP k, val($0, "pkcs7_us"))
+		ksig[k] = val($0, "sig_bytes")
+	}
 	END {
 		printf "%10s %10s %10s %7s %10s %10s %11s %9s %13s %13s\n", "size", "c_us",
 			"rust_us", "rust/c", "limit_us", "rust/limit", "unsigned_us",
@@ -71,6 +79,16 @@ awk -v out="$CSV" '
 				extra["c", s], extra["rust", s], reps["c", s], reps["rust", s] > out
 		}
 		printf "pkcs7 verification of an empty payload: c %.1f us, rust %.1f us\n", pkcs7["c"], pkcs7["rust"]
+		if (nk) {
+			printf "\none PKCS#7 verification per key type (signed minus unsigned map-less load, us):\n"
+			printf "%12s %10s %10s %10s %7s\n", "key", "sig_bytes", "c_us", "rust_us", "rust/c"
+		}
+		for (i = 0; i < nk; i++) {
+			k = keys[i]
+			cu = kpkcs7["c", k]
+			ru = kpkcs7["rust", k]
+			printf "%12s %10d %10.1f %10.1f %7.2f\n", k, ksig[k], cu, ru, cu > 0 ? ru / cu : 0
+		}
 	}' $files | tee "$OUT/bench.txt"
 
 # The plot: latency against payload size, log axes (size 0 is drawn at 1 B).

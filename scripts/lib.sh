@@ -77,6 +77,7 @@ in_root() {
 			KVM="${KVM:-}" BOOT_TIMEOUT="${BOOT_TIMEOUT:-}" \
 			FRAGMENTS="${FRAGMENTS:-}" SERIES="${SERIES:-}" TESTS="${TESTS:-}" \
 			SIGNED_PARAMS="${SIGNED_PARAMS:-}" KWORK="${KWORK:-}" \
+			KEYTYPES="${KEYTYPES:-}" \
 			KBUILD_DIR="${KBUILD_DIR:-}" OPTIONAL_OPTIONS="${OPTIONAL_OPTIONS:-}" \
 			GIT_NAME="${GIT_NAME:-}" GIT_EMAIL="${GIT_EMAIL:-}" \
 			"$@"
@@ -105,16 +106,41 @@ tests_to_run() {
 		sort -u | paste -sd, -
 }
 
+# The key types of the signed-load tests (KEYTYPES, comma- or
+# space-separated): rsa (the upstream default), ecdsa-p256, mldsa44, mldsa65,
+# mldsa87.  The first runs every test; the others the signed-load tests.
+KEYED_TESTS="signed_loader signed_loader_contract signed_loader_holes"
+keytypes() {
+	kts=$(echo "${KEYTYPES:-rsa,ecdsa-p256,mldsa44,mldsa65,mldsa87}" | tr ' ' ',')
+	for kt in $(echo "$kts" | tr ',' ' '); do
+		case $kt in rsa | ecdsa-p256 | mldsa44 | mldsa65 | mldsa87) ;;
+		*) die "KEYTYPES: unknown key type '$kt' (rsa, ecdsa-p256, mldsa44, mldsa65, mldsa87)" ;;
+		esac
+	done
+	echo "$kts"
+}
+
 # expected_results TESTS: the results the run must report, one per line: those
-# of the tests run, and the KUnit cases of the variant's configuration (debug
-# is the rust configuration with debugging options).
+# of the tests run (the signed-load tests once per key type, named
+# test[type]/subtest after the first type), and the KUnit cases of the
+# variant's configuration (debug is the rust configuration with debugging
+# options).
 expected_results() {
 	for t in $(echo "$1" | tr ',' ' '); do
 		grep -h -e "^$t/" -e "^$t\$" "$TOP/selftests/expected/common/"*.list || :
 	done
+	kts=$(keytypes)
+	for kt in $(echo "${kts#*,}" | tr ',' ' '); do
+		[ "$kts" = "${kts#*,}" ] && break
+		for t in $(echo "$1" | tr ',' ' '); do
+			case " $KEYED_TESTS " in *" ${t%%/*} "*) ;; *) continue ;; esac
+			grep -h -e "^$t/" -e "^$t\$" "$TOP/selftests/expected/common/"*.list |
+				sed "s|^\([a-z_0-9]*\)|\1[$kt]|" || :
+		done
+	done
 	case $VARIANT in
-	debug) kind=rust ;;
-	debug-c) kind=c ;;
+	debug | kcsan) kind=rust ;;
+	debug-c | kcsan-c) kind=c ;;
 	*) kind=$VARIANT ;;
 	esac
 	for f in "$TOP/selftests/expected/$kind/"*.list; do

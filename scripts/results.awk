@@ -47,8 +47,8 @@ line ~ /^#[0-9]+ +[^ \/]+:(OK|FAIL|SKIP)/ {
 	tests[s] = res
 	next
 }
-# Summary lines of signed_loader_stress: "name: key=value ..."
-line ~ /^(toctou|writers|failnth|mutate|bench): / {
+# Summary lines of the stress, bench and holes tests: "name: key=value ..."
+line ~ /^(toctou|writers|failnth|mutate|request|bench|mldsa_signers_memory|signers_hash_once|signature_sizes|mldsa_without_authattrs): [a-z_]+=/ {
 	stress[ns++] = line
 	next
 }
@@ -95,6 +95,17 @@ line ~ /^(not )?ok [0-9]+ / && line !~ /^ / {
 	next
 }
 
+# KCSAN data races: a report that names our code (the signed-load check,
+# the map reservation, PKCS#7, the Rust kernel::bpf abstractions) fails the
+# run; others are listed as notes.
+line ~ /BUG: KCSAN: / {
+	if (line ~ /bpf_prog_verify_signature|bpf_prog_sig_|bpf_map_excl_|bpf_sig_|bpf_key_verify_pkcs7|pkcs7_|prog_sig|6kernel3bpf/)
+		problem("kcsan: " line)
+	else
+		notes[nn++] = "kcsan (not our code): " line
+	next
+}
+
 # Kernel trouble.  Any of these fails the run.
 line ~ /BUG: |WARNING: |Oops|Kernel panic|general protection fault|Call Trace:|KASAN: |UBSAN: |kmemleak: [0-9]+ new suspected|possible circular locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked|RCU detected stall|Unable to handle kernel/ {
 	problem("kernel: " line)
@@ -137,6 +148,8 @@ END {
 	}
 	if (tp_exit != "" && tp_exit != "0" && failed == 0)
 		problem("test_progs: exited " tp_exit " with no failing subtest")
+	for (i = 0; i < nn; i++)
+		print "NOTE " notes[i]
 	for (i = 0; i < np; i++) {
 		print "PROBLEM " problems[i]
 		failed++

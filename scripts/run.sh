@@ -14,6 +14,7 @@ BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
 TESTS=$(tests_to_run)
 # Parameters of signed_loader_stress and signed_loader_bench, "key=value,...".
 SIGNED_PARAMS=${SIGNED_PARAMS:-default}
+KEYTYPES=$(keytypes)
 
 # KVM=auto (default): use KVM only if a short probe boot of this kernel
 # reaches userspace; the answer is kept for the host's current boot.
@@ -41,13 +42,13 @@ case ${KVM:-auto} in
 esac
 if [ $accel = kvm ]; then cpu=host; else cpu=max; fi
 
-echo "    qemu ($accel, timeout ${BOOT_TIMEOUT}s): tests=$TESTS params=$SIGNED_PARAMS" | tee -a "$OUT/run.log"
+echo "    qemu ($accel, timeout ${BOOT_TIMEOUT}s): tests=$TESTS params=$SIGNED_PARAMS keytypes=$KEYTYPES" | tee -a "$OUT/run.log"
 start=$(date +%s)
 set +e
 timeout --foreground -k 10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
 	-accel $accel -cpu $cpu -smp 2 -m 2G -nographic -no-reboot \
 	-kernel "$KERNEL" -initrd "$INITRD" \
-	-append "console=ttyS0 panic=-1 oops=panic -- $TESTS $SIGNED_PARAMS" \
+	-append "console=ttyS0 panic=-1 oops=panic -- $TESTS $SIGNED_PARAMS $KEYTYPES" \
 	</dev/null >"$LOG" 2>&1
 qrc=$?
 set -e

@@ -8,26 +8,30 @@
 #               1,000,000 mutations).  Under TCG the sanitizer kernel loads
 #               about 20 times slower than this one (measured: 65 vs
 #               ~1,600 mutated loads per second), too slow for these sizes.
-#   sanitizers  the same configuration plus KASAN, kmemleak, lockdep,
-#               DEBUG_ATOMIC_SLEEP and fault injection (VARIANT=debug or
-#               debug-c): all four subtests, failnth included, at sizes that
-#               fit the time bound, then a kmemleak scan.
+#   sanitizers  the same configuration plus KASAN, kmemleak, lockdep, UBSAN,
+#               Rust debug assertions, DEBUG_ATOMIC_SLEEP and fault injection
+#               (VARIANT=debug or debug-c): every subtest, failnth included,
+#               at sizes that fit the time bound, then a kmemleak scan.
+#   kcsan       the data-race detector (VARIANT=kcsan or kcsan-c): the racing
+#               subtests, toctou and writers.  A KCSAN report in our code fails
+#               it; others are listed as notes.
 #
 # Any failed subtest, kernel splat, kmemleak report or timeout fails it.
 . "$TOP/scripts/lib.sh"
 
 case $VARIANT in
-rust) san=debug ;;
-c) san=debug-c ;;
+rust) san=debug kcsan=kcsan ;;
+c) san=debug-c kcsan=kcsan-c ;;
 *) die "make stress takes VARIANT=rust or VARIANT=c, not $VARIANT" ;;
 esac
-FULL=${STRESS_FULL:-toctou=100000,writers=20000,mutate=1000000,seconds=700}
-SAN=${STRESS_SANITIZERS:-toctou=10000,writers=1000,mutate=5000,seconds=300}
+FULL=${STRESS_FULL:-toctou=100000,writers=20000,mutate=1000000,request=1000000,seconds=700}
+SAN=${STRESS_SANITIZERS:-toctou=10000,writers=1000,mutate=5000,request=5000,seconds=300}
+KCSAN=${STRESS_KCSAN:-toctou=20000,writers=5000,seconds=300}
 ST=signed_loader_stress
 
-# STRESS_PHASES=sanitizers (or full) reruns one run; the report then reads the
-# other run's last results.
-PHASES=${STRESS_PHASES:-full sanitizers}
+# STRESS_PHASES=sanitizers (or full, kcsan) reruns one run; the report then
+# reads the other runs' last results.
+PHASES=${STRESS_PHASES:-full sanitizers kcsan}
 rc=0
 # phase NAME VARIANT TESTS SIZES
 phase() {
@@ -39,18 +43,19 @@ phase() {
 		echo "stress: error: phase $1 failed; see $OUT/stress-$1/serial.log" >&2
 	fi
 }
-phase full "$VARIANT" "$ST/toctou,$ST/writers,$ST/mutate" "$FULL"
+phase full "$VARIANT" "$ST/toctou,$ST/writers,$ST/mutate,$ST/request" "$FULL"
 phase sanitizers "$san" "$ST" "$SAN"
+phase kcsan "$kcsan" "$ST/toctou,$ST/writers" "$KCSAN"
 
 # One report: every summary line, tagged with its phase, and the totals.
 {
-	for p in full sanitizers; do
+	for p in full sanitizers kcsan; do
 		r=$OUT/stress-$p/results.txt
 		[ -f "$r" ] || { echo "$p: no results"; continue; }
-		grep -E '^(toctou|writers|failnth|mutate): ' "$r" | sed "s/^/$p /"
-		grep '^PROBLEM' "$r" | sed "s/^/$p /"
+		grep -E '^(toctou|writers|failnth|mutate|request): ' "$r" | sed "s/^/$p /"
+		grep -E '^(PROBLEM|NOTE)' "$r" | sed "s/^/$p /"
 	done
-	for p in full sanitizers; do
+	for p in full sanitizers kcsan; do
 		tail -n 1 "$OUT/stress-$p/results.txt" 2>/dev/null || echo "0 passed, 1 failed"
 	done | awk -F'[ ,]+' '{ p += $1; f += $3; s += $5 }
 		END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
