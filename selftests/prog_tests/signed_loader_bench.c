@@ -27,8 +27,11 @@
  *
  * then "bench: pkcs7_empty_us=...", the signed minus the unsigned median
  * of the map-less load: one PKCS#7 verification of an empty payload.
- * Parameters: SIGNED_PARAMS="reps=N budget=SECONDS sizes=N" (defaults 30,
- * 20 and all 5 sizes).
+ * Then, for each key type (rsa, ecdsa-p256, mldsa44, mldsa65, mldsa87),
+ * "bench: key=... pkcs7_us=...": the signed minus the unsigned median of a
+ * map-less load with a key of that type.
+ * Parameters: SIGNED_PARAMS="reps=N budget=SECONDS sizes=N keys=N"
+ * (defaults 30, 20, all 5 sizes and all 5 key types).
  */
 
 #include <test_progs.h>
@@ -54,7 +57,7 @@ static const __u32 sizes[] = {
 };
 
 static struct {
-	int reps, sizes;
+	int reps, sizes, keys;
 	double budget;
 } P;
 
@@ -67,7 +70,9 @@ struct stats {
 
 struct maps {
 	int fds[MAX_MAPS];
+	__u32 value_sz[MAX_MAPS];
 	int n;
+	bool exclusive;
 };
 
 struct load {
@@ -75,6 +80,11 @@ struct load {
 	__u32 cnt;
 	const void *sig;	/* NULL: an unsigned load */
 	__u32 sig_sz;
+	/*
+	 * The maps of a signed load, made anew after each verified load, which
+	 * seals them (metadata maps are single-use); outside the timed part.
+	 */
+	struct maps *remake;
 };
 
 static void parse_params(void)
@@ -85,6 +95,7 @@ static void parse_params(void)
 	P.reps = 30;
 	P.budget = 20;
 	P.sizes = ARRAY_SIZE(sizes);
+	P.keys = 5;
 	if (env) {
 		snprintf(buf, sizeof(buf), "%s", env);
 		for (tok = strtok_r(buf, " ,", &save); tok;
@@ -100,6 +111,8 @@ static void parse_params(void)
 				P.budget = strtod(eq + 1, NULL);
 			else if (!strcmp(tok, "sizes"))
 				P.sizes = strtol(eq + 1, NULL, 0);
+			else if (!strcmp(tok, "keys"))
+				P.keys = strtol(eq + 1, NULL, 0);
 		}
 	}
 	if (P.reps < 1)
@@ -112,6 +125,8 @@ static void parse_params(void)
 		P.sizes = 1;
 	if (P.sizes > (int)ARRAY_SIZE(sizes))
 		P.sizes = ARRAY_SIZE(sizes);
+	if (P.keys < 0 || P.keys > 5)
+		P.keys = 5;
 }
 
 static __u64 clock_ns(void)
@@ -214,19 +229,48 @@ static int load(const struct load *l)
 		       l->sig ? KEY_SPEC_SESSION_KEYRING : 0, false);
 }
 
+static void close_maps(struct maps *m)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		if (m->fds[i] >= 0)
+			close(m->fds[i]);
+		m->fds[i] = -1;
+	}
+}
+
+/* (Re)create the maps of @m: map i holds FILL + i in value_sz[i] bytes. */
+static int make_maps(struct maps *m, const char *prefix)
+{
+	char name[16];
+	int i;
+
+	close_maps(m);
+	for (i = 0; i < m->n; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		m->fds[i] = sl_make_map(name, BPF_MAP_TYPE_ARRAY, m->value_sz[i], 1,
+					0, m->exclusive, true, FILL + i);
+		if (m->fds[i] < 0)
+			return m->fds[i];
+	}
+	return 0;
+}
+
 static int time_load(void *arg, double *us)
 {
+	const struct load *l = arg;
 	__u64 t0, t1;
 	int fd;
 
 	t0 = now_ns();
-	fd = load(arg);
+	fd = load(l);
 	t1 = now_ns();
 	if (fd < 0)
 		return fd;
 	close(fd);
 	*us = (t1 - t0) / 1e3;
-	return 0;
+	return l->remake && l->remake->n ? make_maps(l->remake, "bench_s") : 0;
 }
 
 /* The kernel hashes each frozen map's value: the sum over the maps. */
@@ -254,199 +298,23 @@ static int time_hash(void *arg, double *us)
 	return 0;
 }
 
-/* ---- kernel allocations of one load, from tracefs -------------------- */
-
-static const char * const kmem_events[] = {
-	"kmem/kmalloc", "kmem/kmem_cache_alloc", "kmem/mm_page_alloc",
-};
-
-struct tracer {
-	const char *dir;
-	int on_fd;	/* tracing_on, kept open across the traced load */
-	char was_on;
-	int enabled;	/* kmem_events[0 .. enabled - 1] are on */
-};
-
-static int tr_write(const char *dir, const char *file, const char *val,
-		    int flags)
-{
-	ssize_t len = strlen(val);
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | flags);
-	if (fd < 0)
-		return -errno;
-	if (len && write(fd, val, len) != len)
-		ret = -EIO;
-	close(fd);
-	return ret;
-}
-
-static void tracer_stop(struct tracer *t)
-{
-	char path[64];
-	int i;
-
-	for (i = 0; i < t->enabled; i++) {
-		snprintf(path, sizeof(path), "events/%s/enable", kmem_events[i]);
-		tr_write(t->dir, path, "0", 0);
-	}
-	t->enabled = 0;
-	if (t->dir)
-		tr_write(t->dir, "set_event_pid", "", O_TRUNC);
-	if (t->on_fd >= 0) {
-		if (pwrite(t->on_fd, &t->was_on, 1, 0) != 1)
-			fprintf(stderr, "signed_loader_bench: cannot restore tracing_on\n");
-		close(t->on_fd);
-		t->on_fd = -1;
-	}
-}
-
-/* Trace this thread's kmem events, with tracing off until a load. */
-static int tracer_start(struct tracer *t)
-{
-	static const char * const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	char path[128], pid[32];
-	int i;
-
-	memset(t, 0, sizeof(*t));
-	t->on_fd = -1;
-	t->was_on = '1';
-	for (i = 0; i < (int)ARRAY_SIZE(dirs) && !t->dir; i++) {
-		snprintf(path, sizeof(path), "%s/trace", dirs[i]);
-		if (!access(path, F_OK))
-			t->dir = dirs[i];
-	}
-	if (!t->dir)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/tracing_on", t->dir);
-	t->on_fd = open(path, O_RDWR);
-	if (t->on_fd < 0)
-		goto err;
-	if (pread(t->on_fd, &t->was_on, 1, 0) != 1 || pwrite(t->on_fd, "0", 1, 0) != 1)
-		goto err;
-	snprintf(pid, sizeof(pid), "%ld", (long)syscall(SYS_gettid));
-	if (tr_write(t->dir, "set_event_pid", pid, O_TRUNC))
-		goto err;
-	for (i = 0; i < (int)ARRAY_SIZE(kmem_events); i++) {
-		snprintf(path, sizeof(path), "events/%s/enable", kmem_events[i]);
-		if (tr_write(t->dir, path, "1", 0))
-			goto err;
-		t->enabled = i + 1;
-	}
-	return 0;
-err:
-	tracer_stop(t);
-	return -ENOENT;
-}
-
-/* The value of "@key<number>" after @s, 0 if absent. */
-static long long field(const char *s, const char *key)
-{
-	s = strstr(s, key);
-	return s ? strtoll(s + strlen(key), NULL, 0) : 0;
-}
-
-/* Whether the pointer "@key<ptr>" after @s is NULL: a failed allocation. */
-static bool null_ptr(const char *s, const char *key)
-{
-	s = strstr(s, key);
-	if (!s)
-		return false;
-	s += strlen(key);
-	if (!strncmp(s, "(null)", 6))
-		return true;
-	if (*s != '0')
-		return false;
-	while (*s == '0')
-		s++;
-	return *s == ' ' || *s == '\n' || !*s;
-}
-
-/*
- * Bytes allocated in the trace: bytes_alloc of kmalloc and kmem_cache_alloc,
- * PAGE_SIZE << order of mm_page_alloc (vmalloc memory comes as pages).  A
- * kmalloc above KMALLOC_MAX_CACHE_SIZE (two pages) comes from the page
- * allocator, whose event counts it already.  -1 if events were lost.
- */
-static long long trace_bytes(const char *dir)
-{
-	long long sum = 0, page = sysconf(_SC_PAGESIZE), v;
-	char path[128], *line = NULL, *p;
-	size_t cap = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/trace", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (getline(&line, &cap, f) > 0) {
-		if (line[0] == '#')
-			continue;
-		if (strstr(line, "[LOST ")) {
-			sum = -1;
-			break;
-		}
-		p = strstr(line, ": kmalloc: ");
-		if (p) {
-			v = field(p, " bytes_alloc=");
-			if (!null_ptr(p, " ptr=") && v <= 2 * page)
-				sum += v;
-			continue;
-		}
-		p = strstr(line, ": kmem_cache_alloc: ");
-		if (p) {
-			if (!null_ptr(p, " ptr="))
-				sum += field(p, " bytes_alloc=");
-			continue;
-		}
-		p = strstr(line, ": mm_page_alloc: ");
-		if (p) {
-			v = field(p, " order=");
-			if (!null_ptr(p, " page=") && v >= 0 && v < 32)
-				sum += page << v;
-		}
-	}
-	free(line);
-	fclose(f);
-	return sum;
-}
-
 /* One load with tracing on; *@bytes is -1 if tracing did not work. */
-static int traced_load(struct tracer *t, const struct load *l, long long *bytes)
+static int traced_load(struct sl_tracer *t, const struct load *l, long long *bytes)
 {
-	bool traced;
 	int fd;
 
 	*bytes = -1;
-	if (tr_write(t->dir, "trace", "", O_TRUNC) || pwrite(t->on_fd, "1", 1, 0) != 1)
+	if (sl_trace_begin(t))
 		return 0;
 	fd = load(l);
-	traced = pwrite(t->on_fd, "0", 1, 0) == 1;
+	*bytes = sl_trace_end(t);
 	if (fd < 0)
 		return fd;
 	close(fd);
-	if (traced)
-		*bytes = trace_bytes(t->dir);
-	return 0;
+	return l->remake && l->remake->n ? make_maps(l->remake, "bench_s") : 0;
 }
 
 /* ---- one size ---------------------------------------------------------- */
-
-static void close_maps(struct maps *m)
-{
-	int i;
-
-	for (i = 0; i < MAX_MAPS; i++) {
-		if (m->fds[i] >= 0)
-			close(m->fds[i]);
-		m->fds[i] = -1;
-	}
-}
 
 static int bench_size(const char *dir, __u32 size, struct stats *signed_st,
 		      struct stats *unsigned_st)
@@ -455,12 +323,11 @@ static int bench_size(const char *dir, __u32 size, struct stats *signed_st,
 	struct stats sha_st = {};
 	struct maps sm, um;
 	struct load sl, ul;
-	struct tracer t;
+	struct sl_tracer t;
 	long long alloc_s = -1, alloc_u = -1;
-	__u32 value_sz[MAX_MAPS], sig_sz = sizeof(sig);
+	__u32 *value_sz = sm.value_sz, sig_sz = sizeof(sig);
 	size_t len = sizeof(sl_insns), off;
 	__u8 *payload;
-	char name[16];
 	int i, n, err = 0;
 
 	n = (size + MAX_VALUE - 1) / MAX_VALUE;
@@ -470,25 +337,20 @@ static int bench_size(const char *dir, __u32 size, struct stats *signed_st,
 	}
 	sm.n = n;
 	um.n = n;
+	sm.exclusive = true;
+	um.exclusive = false;
 	for (i = 0; i < n; i++) {
 		value_sz[i] = size - i * MAX_VALUE < MAX_VALUE ?
 			      size - i * MAX_VALUE : MAX_VALUE;
+		um.value_sz[i] = value_sz[i];
 		len += value_sz[i];
-		snprintf(name, sizeof(name), "bench_s%d", i);
-		sm.fds[i] = sl_make_map(name, BPF_MAP_TYPE_ARRAY, value_sz[i], 1, 0,
-					true, true, FILL + i);
-		if (!ASSERT_OK_FD(sm.fds[i], "signed map")) {
-			err = sm.fds[i];
-			goto out;
-		}
-		snprintf(name, sizeof(name), "bench_u%d", i);
-		um.fds[i] = sl_make_map(name, BPF_MAP_TYPE_ARRAY, value_sz[i], 1, 0,
-					false, true, FILL + i);
-		if (!ASSERT_OK_FD(um.fds[i], "unsigned map")) {
-			err = um.fds[i];
-			goto out;
-		}
 	}
+	err = make_maps(&sm, "bench_s");
+	if (!ASSERT_OK(err, "signed maps"))
+		goto out;
+	err = make_maps(&um, "bench_u");
+	if (!ASSERT_OK(err, "unsigned maps"))
+		goto out;
 
 	/* The signed payload: sl_insns || value_0 || value_1 ... */
 	payload = malloc(len);
@@ -505,7 +367,7 @@ static int bench_size(const char *dir, __u32 size, struct stats *signed_st,
 		goto out;
 
 	sl = (struct load){ .fds = n ? sm.fds : NULL, .cnt = n,
-			    .sig = sig, .sig_sz = sig_sz };
+			    .sig = sig, .sig_sz = sig_sz, .remake = &sm };
 	ul = (struct load){ .fds = n ? um.fds : NULL, .cnt = n };
 	err = measure(time_load, &sl, signed_st);
 	if (!ASSERT_OK(err, "signed loads"))
@@ -520,11 +382,11 @@ static int bench_size(const char *dir, __u32 size, struct stats *signed_st,
 	}
 
 	/* Events stay off while timing: a probe on every allocation costs. */
-	if (!tracer_start(&t)) {
+	if (!sl_tracer_start(&t)) {
 		err = traced_load(&t, &sl, &alloc_s);
 		if (!err)
 			err = traced_load(&t, &ul, &alloc_u);
-		tracer_stop(&t);
+		sl_tracer_stop(&t);
 		if (!ASSERT_OK(err, "traced loads"))
 			goto out;
 	} else {
@@ -559,10 +421,40 @@ static void run_bench(const char *dir)
 	printf("bench: pkcs7_empty_us=%.1f\n", pkcs7);
 }
 
+/* One PKCS#7 verification with the key of the current type, no payload. */
+static void run_key_type(const char *dir)
+{
+	static __u8 sig[SL_SIG_SZ];
+	struct stats s = {}, u = {};
+	__u32 sig_sz = sizeof(sig);
+	struct load sl, ul = {};
+
+	if (!ASSERT_OK(sl_sign(dir, sl_insns, sizeof(sl_insns), sig, &sig_sz),
+		       "sign"))
+		return;
+	sl = (struct load){ .sig = sig, .sig_sz = sig_sz };
+	if (!ASSERT_OK(measure(time_load, &sl, &s), "signed loads") ||
+	    !ASSERT_OK(measure(time_load, &ul, &u), "unsigned loads"))
+		return;
+	printf("bench: key=%s sig_bytes=%u reps=%d signed_med_us=%.1f unsigned_med_us=%.1f pkcs7_us=%.1f\n",
+	       sl_key_type(), sig_sz, s.n, s.med, u.med, s.med - u.med);
+}
+
 void serial_test_signed_loader_bench(void)
 {
+	static const char * const types[] = {
+		"rsa", "ecdsa-p256", "mldsa44", "mldsa65", "mldsa87",
+	};
+	int i;
+
 	parse_params();
 	calibrate();
 	printf("bench: clock ns_per_tick=%.4f\n", ns_per_tick);
 	sl_with_key(run_bench);
+	/* The cost of one verification per key type (SIGNED_PARAMS keys=0: none). */
+	for (i = 0; i < P.keys; i++) {
+		setenv("VERIFY_SIG_KEY_TYPE", types[i], 1);
+		sl_with_key(run_key_type);
+	}
+	unsetenv("VERIFY_SIG_KEY_TYPE");
 }

@@ -19,37 +19,61 @@ const struct bpf_insn sl_insns[2] = {
 
 char sl_log[SL_LOG_SZ];
 
+void sl_attr_init(union bpf_attr *attr, const struct bpf_insn *insns,
+		  __u32 insn_cnt, const int *fds, __u32 cnt, const void *sig,
+		  __u32 sig_sz, __s32 keyring_id)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->prog_type = BPF_PROG_TYPE_SYSCALL;
+	attr->insns = ptr_to_u64(insns);
+	attr->insn_cnt = insn_cnt;
+	attr->license = ptr_to_u64("GPL");
+	attr->prog_flags = BPF_F_SLEEPABLE;
+	attr->fd_array = ptr_to_u64(fds);
+	attr->fd_array_cnt = cnt;
+	attr->signature = ptr_to_u64(sig);
+	attr->signature_size = sig_sz;
+	attr->keyring_id = keyring_id;
+}
+
+int sl_attr_load(union bpf_attr *attr, bool log)
+{
+	int fd;
+
+	if (log) {
+		attr->log_level = 1;
+		attr->log_buf = ptr_to_u64(sl_log);
+		attr->log_size = sizeof(sl_log);
+		sl_log[0] = 0;
+	}
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, attr,
+		     offsetofend(union bpf_attr, keyring_id));
+	return fd < 0 ? -errno : fd;
+}
+
 int sl_load(const int *fds, __u32 cnt, const void *sig, __u32 sig_sz,
 	    __s32 keyring_id, bool log)
 {
 	union bpf_attr attr;
-	int fd;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SYSCALL;
-	attr.insns = ptr_to_u64(sl_insns);
-	attr.insn_cnt = ARRAY_SIZE(sl_insns);
-	attr.license = ptr_to_u64("GPL");
-	attr.prog_flags = BPF_F_SLEEPABLE;
-	attr.fd_array = ptr_to_u64(fds);
-	attr.fd_array_cnt = cnt;
-	attr.signature = ptr_to_u64(sig);
-	attr.signature_size = sig_sz;
-	attr.keyring_id = keyring_id;
-	if (log) {
-		attr.log_level = 1;
-		attr.log_buf = ptr_to_u64(sl_log);
-		attr.log_size = sizeof(sl_log);
-		sl_log[0] = 0;
-	}
-	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr,
-		     offsetofend(union bpf_attr, keyring_id));
-	return fd < 0 ? -errno : fd;
+	sl_attr_init(&attr, sl_insns, ARRAY_SIZE(sl_insns), fds, cnt, sig,
+		     sig_sz, keyring_id);
+	return sl_attr_load(&attr, log);
 }
 
 int sl_make_map(const char *name, enum bpf_map_type type, __u32 value_sz,
 		__u32 max_entries, __u32 flags, bool exclusive, bool frozen,
 		__u8 fill)
+{
+	return sl_make_map_for(sl_insns, ARRAY_SIZE(sl_insns), name, type,
+			       value_sz, max_entries, flags, exclusive, frozen,
+			       fill);
+}
+
+int sl_make_map_for(const struct bpf_insn *insns, __u32 insn_cnt,
+		    const char *name, enum bpf_map_type type, __u32 value_sz,
+		    __u32 max_entries, __u32 flags, bool exclusive, bool frozen,
+		    __u8 fill)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
 	__u8 digest[SHA256_DIGEST_LENGTH];
@@ -57,7 +81,7 @@ int sl_make_map(const char *name, enum bpf_map_type type, __u32 value_sz,
 	void *value;
 	int fd, err;
 
-	libbpf_sha256(sl_insns, sizeof(sl_insns), digest);
+	libbpf_sha256(insns, insn_cnt * sizeof(*insns), digest);
 	if (exclusive) {
 		opts.excl_prog_hash = digest;
 		opts.excl_prog_hash_size = sizeof(digest);
@@ -116,6 +140,18 @@ int sl_run_setup(const char *cmd, const char *dir)
 	return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : -EINVAL;
 }
 
+const char *sl_key_type(void)
+{
+	const char *type = getenv("VERIFY_SIG_KEY_TYPE");
+
+	return type && *type ? type : "rsa";
+}
+
+const char *sl_sign_digest(void)
+{
+	return strncmp(sl_key_type(), "mldsa", 5) ? "sha256" : "sha512";
+}
+
 int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 	    __u32 *sig_sz)
 {
@@ -140,8 +176,8 @@ int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 		goto out;
 	}
 	if (pid == 0) {
-		execlp("./sign-file", "./sign-file", "-d", "sha256", key, key,
-		       data, NULL);
+		execlp("./sign-file", "./sign-file", "-d", sl_sign_digest(), key,
+		       key, data, NULL);
 		exit(1);
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
@@ -180,4 +216,174 @@ bool sl_with_key(void (*fn)(const char *dir))
 	fn(dir);
 	sl_run_setup("cleanup", dir);
 	return true;
+}
+
+/* Kernel allocations, from tracefs. */
+
+static const char * const kmem_events[] = {
+	"kmem/kmalloc", "kmem/kmem_cache_alloc", "kmem/mm_page_alloc",
+};
+
+static int tr_write(const char *dir, const char *file, const char *val,
+		    int flags)
+{
+	ssize_t len = strlen(val);
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | flags);
+	if (fd < 0)
+		return -errno;
+	if (len && write(fd, val, len) != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+void sl_tracer_stop(struct sl_tracer *t)
+{
+	char path[64];
+	int i;
+
+	for (i = 0; i < t->enabled; i++) {
+		snprintf(path, sizeof(path), "events/%s/enable", kmem_events[i]);
+		tr_write(t->dir, path, "0", 0);
+	}
+	t->enabled = 0;
+	if (t->dir)
+		tr_write(t->dir, "set_event_pid", "", O_TRUNC);
+	if (t->on_fd >= 0) {
+		if (pwrite(t->on_fd, &t->was_on, 1, 0) != 1)
+			fprintf(stderr, "signed_loader: cannot restore tracing_on\n");
+		close(t->on_fd);
+		t->on_fd = -1;
+	}
+}
+
+/* Trace this thread's kmem events, with tracing off until a load. */
+int sl_tracer_start(struct sl_tracer *t)
+{
+	static const char * const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[128], pid[32];
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	t->on_fd = -1;
+	t->was_on = '1';
+	for (i = 0; i < (int)ARRAY_SIZE(dirs) && !t->dir; i++) {
+		snprintf(path, sizeof(path), "%s/trace", dirs[i]);
+		if (!access(path, F_OK))
+			t->dir = dirs[i];
+	}
+	if (!t->dir)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/tracing_on", t->dir);
+	t->on_fd = open(path, O_RDWR);
+	if (t->on_fd < 0)
+		goto err;
+	if (pread(t->on_fd, &t->was_on, 1, 0) != 1 || pwrite(t->on_fd, "0", 1, 0) != 1)
+		goto err;
+	snprintf(pid, sizeof(pid), "%ld", (long)syscall(SYS_gettid));
+	if (tr_write(t->dir, "set_event_pid", pid, O_TRUNC))
+		goto err;
+	for (i = 0; i < (int)ARRAY_SIZE(kmem_events); i++) {
+		snprintf(path, sizeof(path), "events/%s/enable", kmem_events[i]);
+		if (tr_write(t->dir, path, "1", 0))
+			goto err;
+		t->enabled = i + 1;
+	}
+	return 0;
+err:
+	sl_tracer_stop(t);
+	return -ENOENT;
+}
+
+/* The value of "@key<number>" after @s, 0 if absent. */
+static long long field(const char *s, const char *key)
+{
+	s = strstr(s, key);
+	return s ? strtoll(s + strlen(key), NULL, 0) : 0;
+}
+
+/* Whether the pointer "@key<ptr>" after @s is NULL: a failed allocation. */
+static bool null_ptr(const char *s, const char *key)
+{
+	s = strstr(s, key);
+	if (!s)
+		return false;
+	s += strlen(key);
+	if (!strncmp(s, "(null)", 6))
+		return true;
+	if (*s != '0')
+		return false;
+	while (*s == '0')
+		s++;
+	return *s == ' ' || *s == '\n' || !*s;
+}
+
+/*
+ * Bytes allocated in the trace: bytes_alloc of kmalloc and kmem_cache_alloc,
+ * PAGE_SIZE << order of mm_page_alloc (vmalloc memory comes as pages).  A
+ * kmalloc above KMALLOC_MAX_CACHE_SIZE (two pages) comes from the page
+ * allocator, whose event counts it already.  -1 if events were lost.
+ */
+static long long trace_bytes(const char *dir)
+{
+	long long sum = 0, page = sysconf(_SC_PAGESIZE), v;
+	char path[128], *line = NULL, *p;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#')
+			continue;
+		if (strstr(line, "[LOST ")) {
+			sum = -1;
+			break;
+		}
+		p = strstr(line, ": kmalloc: ");
+		if (p) {
+			v = field(p, " bytes_alloc=");
+			if (!null_ptr(p, " ptr=") && v <= 2 * page)
+				sum += v;
+			continue;
+		}
+		p = strstr(line, ": kmem_cache_alloc: ");
+		if (p) {
+			if (!null_ptr(p, " ptr="))
+				sum += field(p, " bytes_alloc=");
+			continue;
+		}
+		p = strstr(line, ": mm_page_alloc: ");
+		if (p) {
+			v = field(p, " order=");
+			if (!null_ptr(p, " page=") && v >= 0 && v < 32)
+				sum += page << v;
+		}
+	}
+	free(line);
+	fclose(f);
+	return sum;
+}
+
+int sl_trace_begin(struct sl_tracer *t)
+{
+	if (tr_write(t->dir, "trace", "", O_TRUNC) ||
+	    pwrite(t->on_fd, "1", 1, 0) != 1)
+		return -EIO;
+	return 0;
+}
+
+long long sl_trace_end(struct sl_tracer *t)
+{
+	if (pwrite(t->on_fd, "0", 1, 0) != 1)
+		return -1;
+	return trace_bytes(t->dir);
 }
