@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/bpf.h>
-#include <linux/bpfptr.h>
+#include <linux/fdtable.h>
 #include <linux/filter.h>
-#include <linux/verification.h>
 
-__rust_helper int rust_helper_copy_from_bpfptr(void *dst, bpfptr_t src,
-					       size_t size)
+__rust_helper struct bpf_insn *rust_helper_bpf_prog_insns(struct bpf_prog *prog)
 {
-	return copy_from_bpfptr(dst, src, size);
+	return prog->insnsi;
+}
+
+__rust_helper u8 *rust_helper_bpf_prog_digest(struct bpf_prog *prog)
+{
+	return prog->digest;
 }
 
 __rust_helper unsigned int rust_helper_bpf_prog_size(unsigned int proglen)
@@ -16,12 +19,57 @@ __rust_helper unsigned int rust_helper_bpf_prog_size(unsigned int proglen)
 	return bpf_prog_size(proglen);
 }
 
+__rust_helper struct bpf_insn rust_helper_bpf_insn_make(u8 code, u8 dst_reg,
+							u8 src_reg, s16 off,
+							s32 imm)
+{
+	return (struct bpf_insn) {
+		.code = code,
+		.dst_reg = dst_reg,
+		.src_reg = src_reg,
+		.off = off,
+		.imm = imm,
+	};
+}
+
+__rust_helper u8 rust_helper_bpf_insn_dst_reg(const struct bpf_insn *insn)
+{
+	return insn->dst_reg;
+}
+
+__rust_helper u8 rust_helper_bpf_insn_src_reg(const struct bpf_insn *insn)
+{
+	return insn->src_reg;
+}
+
 __rust_helper s32 rust_helper_bpf_key_serial(const struct bpf_key *key)
 {
 	return bpf_key_serial(key);
 }
 
-__rust_helper int rust_helper_system_keyring_id_check(u64 id)
+#if IS_ENABLED(CONFIG_KUNIT)
+int kern_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+/* A referenced map made by BPF_MAP_CREATE, for the KUnit tests. */
+__rust_helper struct bpf_map *rust_helper_bpf_test_map_create(u32 type,
+							      u32 key_size,
+							      u32 value_size,
+							      u32 max_entries)
 {
-	return system_keyring_id_check(id);
+	union bpf_attr attr = {
+		.map_type = type,
+		.key_size = key_size,
+		.value_size = value_size,
+		.max_entries = max_entries,
+	};
+	struct bpf_map *map;
+	int fd;
+
+	fd = kern_sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		return ERR_PTR(fd);
+	map = bpf_map_get(fd);
+	close_fd(fd);
+	return map;
 }
+#endif

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! BPF programs, maps, keys and the verifier, as seen while a program is loaded.
+//! BPF programs being loaded, maps, signing keys and the verifier.
 //!
-//! These are thin views of the C objects that `bpf_check()` works on, enough to implement checks
-//! such as the verification of a signed loader in Rust.
+//! These are thin views of the C objects that `bpf_check()` works on while it loads a program,
+//! enough to implement the check of a signed program in Rust. A program being loaded, and the
+//! verifier's state, belong to the thread that loads it: the types that refer to them are neither
+//! [`Send`] nor [`Sync`].
 //!
 //! C headers: [`include/linux/bpf.h`](srctree/include/linux/bpf.h),
 //! [`include/linux/bpf_verifier.h`](srctree/include/linux/bpf_verifier.h),
@@ -19,20 +21,26 @@ mod verifier;
 pub use insn::Insn;
 #[cfg(CONFIG_KEYS)]
 pub use key::{
-    DataPiece,
     Key,
-    KeyringType, //
+    KeyringType,
+    Verified, //
 };
+#[cfg(CONFIG_KUNIT)]
+pub use map::OwnedMap;
 pub use map::{
+    ArrayValue,
     Map,
     MapType, //
 };
+#[cfg(CONFIG_KUNIT)]
+pub use prog::OwnedProg;
 pub use prog::{
-    OwnedProg,
+    prog_digest,
     Prog, //
 };
 pub use verifier::{
     BpfPtr,
+    Signature,
     VerifierEnv, //
 };
 
@@ -42,10 +50,11 @@ use crate::{
     prelude::*, //
 };
 
-/// Largest size, in bytes, of a dynamic pointer's data.
+/// Checks that `size` bytes fit the data of a dynamic pointer: at most 16 MiB - 1
+/// (`bpf_dynptr_check_size()`), the bound on a signed program's payload.
 ///
-/// Fails with [`E2BIG`] when `size` is larger than what a `struct bpf_dynptr` can describe
-/// (16 MiB - 1), the bound on a signed program's payload.
+/// Fails with [`E2BIG`] otherwise.
+#[inline]
 pub fn dynptr_check_size(size: u64) -> Result {
     // SAFETY: `bpf_dynptr_check_size()` only compares its argument.
     to_result(unsafe { bindings::bpf_dynptr_check_size(size) })

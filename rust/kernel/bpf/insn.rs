@@ -38,44 +38,63 @@ impl Insn {
     /// `ld_imm64` source: an `fd_array` index and a value offset (`BPF_PSEUDO_MAP_IDX_VALUE`).
     pub const PSEUDO_MAP_IDX_VALUE: u8 = bindings::BPF_PSEUDO_MAP_IDX_VALUE as u8;
 
-    /// Creates an instruction from its fields.
+    /// Creates an instruction from its fields; `dst_reg` and `src_reg` are truncated to 4 bits.
+    #[inline]
     pub fn new(code: u8, dst_reg: u8, src_reg: u8, off: i16, imm: i32) -> Self {
-        Self(bindings::bpf_insn {
-            code,
-            _bitfield_align_1: [],
-            _bitfield_1: bindings::bpf_insn::new_bitfield_1(dst_reg, src_reg),
-            off,
-            imm,
-        })
+        // SAFETY: `bpf_insn_make()` only builds a value.
+        Self(unsafe { bindings::bpf_insn_make(code, dst_reg, src_reg, off, imm) })
     }
 
     /// The opcode.
+    #[inline]
     pub fn code(&self) -> u8 {
         self.0.code
     }
 
     /// The destination register.
+    #[inline]
     pub fn dst_reg(&self) -> u8 {
-        self.0.dst_reg()
+        // SAFETY: `self.0` is a valid instruction for the duration of the call.
+        unsafe { bindings::bpf_insn_dst_reg(&self.0) }
     }
 
-    /// The source register; for `ld_imm64`, the kind of pseudo value loaded.
+    /// The source register; for `ld_imm64`, the kind of value loaded.
+    #[inline]
     pub fn src_reg(&self) -> u8 {
-        self.0.src_reg()
+        // SAFETY: `self.0` is a valid instruction for the duration of the call.
+        unsafe { bindings::bpf_insn_src_reg(&self.0) }
     }
 
     /// The offset.
+    #[inline]
     pub fn off(&self) -> i16 {
         self.0.off
     }
 
     /// The immediate.
+    #[inline]
     pub fn imm(&self) -> i32 {
         self.0.imm
     }
 
-    /// The instruction without its immediate: the four bytes that precede it.
+    /// The instruction up to its immediate: its first four bytes.
+    #[inline]
     pub fn head_bytes(&self) -> &[u8] {
         &self.as_bytes()[..4]
+    }
+
+    /// Whether this instruction starts an `ld_imm64` of a map file descriptor or map value: its
+    /// immediates differ from load to load.
+    #[inline]
+    pub fn is_ld_map_fd(&self) -> bool {
+        self.code() == Self::LD_IMM64
+            && matches!(self.src_reg(), Self::PSEUDO_MAP_FD | Self::PSEUDO_MAP_VALUE)
+    }
+
+    /// Whether this instruction can be the second half of an `ld_imm64`: all zero but its
+    /// immediate.
+    #[inline]
+    pub fn is_ld_imm64_upper(&self) -> bool {
+        self.code() == 0 && self.off() == 0 && self.dst_reg() == 0 && self.src_reg() == 0
     }
 }

@@ -5,157 +5,134 @@
 //! C headers: [`include/linux/bpf.h`](srctree/include/linux/bpf.h),
 //! [`include/linux/verification.h`](srctree/include/linux/verification.h)
 
+use super::Signature;
 use crate::{
     bindings,
     error::to_result,
+    iov::Kvec,
     prelude::*, //
 };
-use core::{marker::PhantomData, ptr::NonNull};
-
-/// A piece of the data a signature covers: a `struct kvec` that borrows a byte slice.
-///
-/// A signed BPF payload is the program's instructions followed by the values of its metadata
-/// maps; [`Key::verify_pkcs7`] takes it as a slice of pieces, hashed in order, so that it never
-/// has to be copied into one buffer.
-///
-/// # Invariants
-///
-/// The `kvec` describes memory that is valid for reads of `iov_len` bytes for `'a`.
-#[repr(transparent)]
-pub struct DataPiece<'a>(bindings::kvec, PhantomData<&'a [u8]>);
-
-impl<'a> DataPiece<'a> {
-    /// A piece that covers `data`.
-    pub fn new(data: &'a [u8]) -> Self {
-        // INVARIANT: The `kvec` describes `data`, which outlives the piece.
-        Self(
-            bindings::kvec {
-                iov_base: data.as_ptr().cast_mut().cast(),
-                iov_len: data.len(),
-            },
-            PhantomData,
-        )
-    }
-}
+use core::ptr::NonNull;
 
 /// The kind of keyring a signature was verified against (`enum bpf_sig_keyring`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
+#[repr(u32)]
 pub enum KeyringType {
+    /// No keyring: the program is not signed.
+    None = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_NONE,
     /// The builtin (primary) system keyring.
-    Builtin = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_BUILTIN as u8,
+    Builtin = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_BUILTIN,
     /// The secondary system keyring (and the builtin one).
-    Secondary = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_SECONDARY as u8,
+    Secondary = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_SECONDARY,
     /// The platform keyring.
-    Platform = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_PLATFORM as u8,
+    Platform = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_PLATFORM,
     /// A keyring of the user's, by serial number.
-    User = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_USER as u8,
+    User = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_USER,
 }
 
 impl KeyringType {
-    /// The kind of keyring a `keyring_id` of `BPF_PROG_LOAD` names: 0 and the
-    /// `VERIFY_USE_*_KEYRING` ids are system keyrings, anything else a serial number.
-    pub fn of_keyring_id(id: i32) -> Self {
-        match id {
-            0 => Self::Builtin,
-            Key::SECONDARY_KEYRING_ID => Self::Secondary,
-            Key::PLATFORM_KEYRING_ID => Self::Platform,
-            _ => Self::User,
+    /// The kind of keyring a `keyring_id` of `BPF_PROG_LOAD` names (`bpf_sig_keyring_type()`):
+    /// 0 and the `VERIFY_USE_*_KEYRING` ids are system keyrings, anything else a serial number.
+    pub fn of_keyring_id(keyring_id: i32) -> Self {
+        // SAFETY: `bpf_sig_keyring_type()` only classifies its argument.
+        match unsafe { bindings::bpf_sig_keyring_type(keyring_id) } {
+            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_BUILTIN => Self::Builtin,
+            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_SECONDARY => Self::Secondary,
+            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_PLATFORM => Self::Platform,
+            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_USER => Self::User,
+            _ => Self::None,
         }
     }
 }
 
-/// A signing keyring (`struct bpf_key`), owned.
+/// A signing keyring (`struct bpf_key`), owned, with the `keyring_id` that named it.
 ///
 /// # Invariants
 ///
-/// `self.0` was returned by `bpf_lookup_system_key()` or `bpf_lookup_user_key()` and is released
-/// once, when this value is dropped.
-pub struct Key(NonNull<bindings::bpf_key>);
+/// `ptr` was returned by `bpf_sig_lookup_keyring(keyring_id)` and is released once, when this
+/// value is dropped.
+pub struct Key {
+    ptr: NonNull<bindings::bpf_key>,
+    keyring_id: i32,
+}
 
 impl Key {
     /// `VERIFY_USE_SECONDARY_KEYRING`: the builtin and secondary system keyrings.
-    // A pointer constant in C, which bindgen does not translate.
-    pub const SECONDARY_KEYRING_ID: i32 = 1;
+    pub const SECONDARY_KEYRING_ID: i32 = bindings::VERIFY_USE_SECONDARY_KEYRING;
 
     /// `VERIFY_USE_PLATFORM_KEYRING`: the platform keyring.
-    pub const PLATFORM_KEYRING_ID: i32 = 2;
+    pub const PLATFORM_KEYRING_ID: i32 = bindings::VERIFY_USE_PLATFORM_KEYRING;
 
-    /// Whether `id` names a system keyring (builtin, secondary or platform) rather than a key
-    /// serial number.
-    pub fn is_system_keyring_id(id: u64) -> bool {
-        // SAFETY: `system_keyring_id_check()` only compares its argument.
-        unsafe { bindings::system_keyring_id_check(id) == 0 }
-    }
-
-    /// Looks up a system keyring by its id (0, `VERIFY_USE_SECONDARY_KEYRING` or
-    /// `VERIFY_USE_PLATFORM_KEYRING`).
-    pub fn lookup_system(id: u64) -> Option<Self> {
-        // SAFETY: `bpf_lookup_system_key()` accepts any id and returns NULL for a bad one.
-        let key = unsafe { bindings::bpf_lookup_system_key(id) };
-        // INVARIANT: A non-NULL `key` came from `bpf_lookup_system_key()`.
-        NonNull::new(key).map(Self)
-    }
-
-    /// Looks up a keyring (or key) of the caller's by its serial number.
+    /// Looks up the keyring that a `keyring_id` of `BPF_PROG_LOAD` names: a system keyring, or a
+    /// key or keyring of the caller's by serial number (`bpf_sig_lookup_keyring()`).
     ///
-    /// Permission to use the key is checked when it verifies a signature.
-    pub fn lookup_user(serial: i32) -> Option<Self> {
-        // SAFETY: `bpf_lookup_user_key()` accepts any serial and returns NULL for a bad one.
-        let key = unsafe { bindings::bpf_lookup_user_key(serial, 0) };
-        // INVARIANT: A non-NULL `key` came from `bpf_lookup_user_key()`.
-        NonNull::new(key).map(Self)
+    /// The permission to use a key of the caller's is checked when it verifies a signature.
+    pub fn lookup(keyring_id: i32) -> Option<Self> {
+        // SAFETY: `bpf_sig_lookup_keyring()` accepts any id and returns NULL for a bad one.
+        let ptr = NonNull::new(unsafe { bindings::bpf_sig_lookup_keyring(keyring_id) })?;
+        // INVARIANT: `ptr` came from `bpf_sig_lookup_keyring(keyring_id)`.
+        Some(Self { ptr, keyring_id })
+    }
+
+    #[inline]
+    pub(crate) fn as_raw(&self) -> *mut bindings::bpf_key {
+        self.ptr.as_ptr()
+    }
+
+    /// The `keyring_id` the key was looked up by.
+    #[inline]
+    pub fn keyring_id(&self) -> i32 {
+        self.keyring_id
     }
 
     /// The key's serial number; 0 for a system keyring.
+    #[inline]
     pub fn serial(&self) -> i32 {
         // SAFETY: By the type invariant the key is valid.
-        unsafe { bindings::bpf_key_serial(self.0.as_ptr()) }
+        unsafe { bindings::bpf_key_serial(self.as_raw()) }
     }
 
     /// Verifies a detached PKCS#7 signature for BPF (`VERIFYING_BPF_SIGNATURE`) with a key of
-    /// this keyring; the signed data is the concatenation of `data`, hashed piece by piece.
+    /// this keyring (`bpf_key_verify_pkcs7()`): the signed data is the concatenation of `data`,
+    /// hashed where it lies.
     ///
     /// Fails with [`EBADMSG`] if `sig` does not parse, [`EKEYREJECTED`] if it does not match,
     /// [`ENOKEY`] if no key of the keyring signed it, or another errno of the crypto layer.
-    #[cfg(CONFIG_SYSTEM_DATA_VERIFICATION)]
-    pub fn verify_pkcs7(&self, data: &[DataPiece<'_>], sig: &[u8]) -> Result {
+    pub fn verify_pkcs7(&self, data: &[Kvec<'_>], sig: &Signature) -> Result<Verified<'_>> {
         let nvec = u32::try_from(data.len())?;
-        let bkey = self.0.as_ptr();
-        // SAFETY: By the type invariant the key is valid.
-        let (key, has_ref) = unsafe { ((*bkey).key, (*bkey).has_ref) };
-        if has_ref {
-            // The permission check that `bpf_lookup_user_key()` deferred.
-            // SAFETY: A key with a reference is a real, live `struct key`.
-            to_result(unsafe { bindings::key_validate(key) })?;
-        }
-        // SAFETY: `DataPiece` is a transparent `kvec`, so `data` is an array of `nvec` kvecs,
-        // each valid for reads of its length by the type invariant; `sig` is valid for reads of
-        // its length; `key` is a real key or one of the system keyring ids
-        // `verify_pkcs7_signature_vec()` understands. Nothing is kept after the call.
+        // SAFETY: By the type invariant the key is valid. `data` is an array of `nvec` kvecs,
+        // each valid for reads of its length by the type invariant of `Kvec`, and `sig` is valid
+        // for reads of its length; nothing is kept after the call.
         to_result(unsafe {
-            bindings::verify_pkcs7_signature_vec(
-                data.as_ptr().cast(),
+            bindings::bpf_key_verify_pkcs7(
+                self.as_raw(),
+                Kvec::as_raw_array(data),
                 nvec,
                 sig.as_ptr().cast(),
                 sig.len(),
-                key,
-                bindings::key_being_used_for_VERIFYING_BPF_SIGNATURE,
             )
-        })
-    }
-
-    /// Verifies a detached PKCS#7 signature; without `CONFIG_SYSTEM_DATA_VERIFICATION` there is
-    /// nothing to verify with.
-    #[cfg(not(CONFIG_SYSTEM_DATA_VERIFICATION))]
-    pub fn verify_pkcs7(&self, _data: &[DataPiece<'_>], _sig: &[u8]) -> Result {
-        Err(EOPNOTSUPP)
+        })?;
+        Ok(Verified { key: self })
     }
 }
 
 impl Drop for Key {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the key came from a lookup and is released only here.
-        unsafe { bindings::bpf_key_put(self.0.as_ptr()) };
+        unsafe { bindings::bpf_key_put(self.as_raw()) };
+    }
+}
+
+/// A signature that [`Key::verify_pkcs7`] verified: what a program's verdict is recorded from
+/// ([`VerifierEnv::set_signature_verified`](super::VerifierEnv::set_signature_verified)).
+pub struct Verified<'a> {
+    key: &'a Key,
+}
+
+impl Verified<'_> {
+    /// The key the signature was verified with.
+    #[inline]
+    pub fn key(&self) -> &Key {
+        self.key
     }
 }

@@ -6,106 +6,148 @@
 //! [`include/linux/filter.h`](srctree/include/linux/filter.h)
 
 use super::Insn;
-#[cfg(CONFIG_KEYS)]
-use super::KeyringType;
+#[cfg(CONFIG_KUNIT)]
+use crate::error::to_result;
 use crate::{
     bindings,
-    crypto::sha2::Sha256Digest,
-    error::to_result,
+    crypto::sha2::{
+        Sha256,
+        Sha256Digest,
+        SHA256_DIGEST_SIZE, //
+    },
     prelude::*,
-    types::Opaque, //
+    transmute::AsBytes,
+    types::{
+        NotThreadSafe,
+        Opaque, //
+    },
 };
+#[cfg(CONFIG_KUNIT)]
 use core::ptr::NonNull;
 
-/// The address of `prog->insnsi`.
+/// The digest of a program with instructions `insns`, as `bpf_prog_calc_tag()` computes it.
 ///
-/// The instructions are a flexible array in an anonymous union, which bindgen models with
-/// zero-sized fields; the array is found by its offset instead.
-fn insnsi(prog: *mut bindings::bpf_prog) -> *mut Insn {
-    const OFFSET: usize = core::mem::offset_of!(bindings::bpf_prog, __bindgen_anon_2)
-        + core::mem::offset_of!(bindings::bpf_prog__bindgen_ty_2__bindgen_ty_2, insnsi);
-    // CAST: `Insn` is `repr(transparent)` over `struct bpf_insn`.
-    prog.cast::<u8>().wrapping_add(OFFSET).cast()
+/// It is SHA-256 over the instructions with the immediates of map-fd and map-value `ld_imm64`
+/// pairs zeroed, since file descriptors differ from load to load. The instructions are hashed
+/// where they are, in runs: a masked instruction contributes its first four bytes and four zero
+/// bytes.
+pub fn prog_digest(insns: &[Insn]) -> Sha256Digest {
+    const ZERO_IMM: [u8; 4] = [0; 4];
+    let mut sha = Sha256::new();
+    let mut run = 0;
+    let mut was_ld_map = false;
+
+    for (i, insn) in insns.iter().enumerate() {
+        let masked = if !was_ld_map && insn.is_ld_map_fd() {
+            was_ld_map = true;
+            true
+        } else {
+            let upper = was_ld_map && insn.is_ld_imm64_upper();
+            was_ld_map = false;
+            upper
+        };
+        if masked {
+            sha.update(insns[run..i].as_bytes());
+            sha.update(insn.head_bytes());
+            sha.update(&ZERO_IMM);
+            run = i + 1;
+        }
+    }
+    sha.update(insns[run..].as_bytes());
+    sha.finalize()
 }
 
-/// A BPF program (`struct bpf_prog`) while it is being loaded.
+/// A BPF program (`struct bpf_prog`) that the current thread is loading.
 ///
 /// # Invariants
 ///
 /// The program is valid for the lifetime of the reference, and only the thread that loads it
-/// accesses it: it is not yet visible to anyone else.
+/// accesses it: it is not yet visible to anyone else. The type is neither [`Send`] nor [`Sync`],
+/// so a reference to it stays on that thread.
 #[repr(transparent)]
-pub struct Prog(Opaque<bindings::bpf_prog>);
+pub struct Prog(Opaque<bindings::bpf_prog>, NotThreadSafe);
 
 impl Prog {
     /// Creates a reference to a program being loaded from a pointer.
     ///
     /// # Safety
     ///
-    /// `ptr` points to a valid `struct bpf_prog` that, for the whole of `'a`, nothing but the
-    /// current thread accesses (the program is being loaded and not yet published).
+    /// `ptr` points to a valid `struct bpf_prog` that the current thread is loading and that, for
+    /// the whole of `'a`, nothing else accesses.
+    #[inline]
     pub unsafe fn from_raw<'a>(ptr: *mut bindings::bpf_prog) -> &'a Self {
         // CAST: `Prog` is `repr(transparent)` over `struct bpf_prog`.
         // SAFETY: The caller guarantees that `ptr` is valid for `'a`.
         unsafe { &*ptr.cast() }
     }
 
+    #[inline]
     fn as_raw(&self) -> *mut bindings::bpf_prog {
         self.0.get()
     }
 
     /// The program's instructions.
+    #[inline]
     pub fn insns(&self) -> &[Insn] {
         let prog = self.as_raw();
-        // SAFETY: By the type invariant the program is valid and not accessed concurrently.
-        // `insnsi` holds `len` instructions (`bpf_prog_size()` allocated room for them).
-        // CAST: `Insn` is `repr(transparent)` over `struct bpf_insn`.
-        unsafe { core::slice::from_raw_parts(insnsi(prog), (*prog).len as usize) }
-    }
-
-    /// The program's digest (`prog->digest`, its tag's first bytes).
-    pub fn digest(&self) -> Sha256Digest {
-        // SAFETY: By the type invariant the program is valid and not accessed concurrently.
-        unsafe { (*self.as_raw()).__bindgen_anon_1.digest }
-    }
-
-    /// Sets the program's digest, which `map->excl_prog_sha` is compared with.
-    pub fn set_digest(&self, digest: &Sha256Digest) {
-        // SAFETY: By the type invariant the program is valid and only this thread accesses it.
-        unsafe { (*self.as_raw()).__bindgen_anon_1.digest = *digest };
-    }
-
-    /// Records that the program's signature was verified with a key of the given keyring.
-    ///
-    /// This is the verdict the BPF LSM hooks and later map binding see (`prog->aux->sig`).
-    #[cfg(CONFIG_KEYS)]
-    pub fn set_signature_verified(&self, keyring_serial: i32, keyring_type: KeyringType) {
         // SAFETY: By the type invariant the program is valid and only this thread accesses it;
-        // `aux` is allocated with the program.
+        // its instructions are not changed while the returned slice borrows `self` (only this
+        // thread could, through C, after the slice is gone). `bpf_prog_insns()` points to `len`
+        // instructions.
+        // CAST: `Insn` is `repr(transparent)` over `struct bpf_insn`.
         unsafe {
-            let sig = &mut (*(*self.as_raw()).aux).sig;
-            sig.keyring_serial = keyring_serial;
-            sig.keyring_type = keyring_type as u8;
-            sig.verdict = bindings::bpf_sig_verdict_BPF_SIG_VERIFIED as u8;
+            core::slice::from_raw_parts(
+                bindings::bpf_prog_insns(prog).cast::<Insn>(),
+                (*prog).len as usize,
+            )
         }
     }
 
-    /// Whether the recorded verdict is "verified".
-    pub fn signature_verified(&self) -> bool {
-        // SAFETY: By the type invariant the program is valid and not accessed concurrently.
-        let verdict = unsafe { (*(*self.as_raw()).aux).sig.verdict };
-        u32::from(verdict) == bindings::bpf_sig_verdict_BPF_SIG_VERIFIED
+    /// The program's digest (`prog->digest`), which an exclusive map's `excl_prog_sha` is
+    /// compared with.
+    #[inline]
+    pub fn digest(&self) -> Sha256Digest {
+        let mut digest = [0u8; SHA256_DIGEST_SIZE];
+        // SAFETY: By the type invariant the program is valid and only this thread accesses it;
+        // `bpf_prog_digest()` points to its `SHA256_DIGEST_SIZE` bytes of digest.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                bindings::bpf_prog_digest(self.as_raw()),
+                digest.as_mut_ptr(),
+                digest.len(),
+            )
+        };
+        digest
+    }
+
+    /// Sets the program's digest from its own instructions ([`prog_digest`]).
+    ///
+    /// No other digest can be set: a program with the digest of other instructions could bind
+    /// maps exclusive to those.
+    pub fn compute_digest(&self) {
+        let digest = prog_digest(self.insns());
+        // SAFETY: By the type invariant the program is valid and only this thread accesses it;
+        // `bpf_prog_digest()` points to its `SHA256_DIGEST_SIZE` bytes of digest.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                digest.as_ptr(),
+                bindings::bpf_prog_digest(self.as_raw()),
+                digest.len(),
+            )
+        };
     }
 }
 
-/// A program allocated here and never loaded, for computing what the load path would.
+/// A program allocated here and never loaded, for tests that compare with C.
 ///
 /// # Invariants
 ///
 /// `self.0` was returned by `bpf_prog_alloc()`, holds `len` instructions, and is owned by this
 /// value until it is dropped.
+#[cfg(CONFIG_KUNIT)]
 pub struct OwnedProg(NonNull<bindings::bpf_prog>);
 
+#[cfg(CONFIG_KUNIT)]
 impl OwnedProg {
     /// Allocates a program holding a copy of `insns`.
     pub fn new(insns: &[Insn]) -> Result<Self> {
@@ -118,7 +160,11 @@ impl OwnedProg {
         unsafe {
             let p = prog.as_ptr();
             (*p).len = len;
-            core::ptr::copy_nonoverlapping(insns.as_ptr(), insnsi(p), insns.len());
+            core::ptr::copy_nonoverlapping(
+                insns.as_ptr(),
+                bindings::bpf_prog_insns(p).cast::<Insn>(),
+                insns.len(),
+            );
         }
         // INVARIANT: `prog` comes from `bpf_prog_alloc()` and holds `len` instructions.
         Ok(Self(prog))
@@ -131,16 +177,19 @@ impl OwnedProg {
     }
 }
 
+#[cfg(CONFIG_KUNIT)]
 impl core::ops::Deref for OwnedProg {
     type Target = Prog;
 
+    #[inline]
     fn deref(&self) -> &Prog {
-        // SAFETY: By the type invariant the program is valid and owned by `self`, so no other
-        // thread accesses it while the returned reference lives.
+        // SAFETY: By the type invariant the program is valid and owned by `self`, and `self` is
+        // not `Send`: no other thread accesses it while the returned reference lives.
         unsafe { Prog::from_raw(self.0.as_ptr()) }
     }
 }
 
+#[cfg(CONFIG_KUNIT)]
 impl Drop for OwnedProg {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the program came from `bpf_prog_alloc()`, was never

@@ -5,11 +5,13 @@
 //! A signed light-skeleton loader binds its metadata through `fd_array`: each entry an exclusive,
 //! frozen, single-entry array map. Its PKCS#7 signature covers
 //! `insns || map_0 || map_1 || ...`, the instructions followed by each map's value in `fd_array`
-//! order. `bpf_check()` calls into this file at two points:
+//! order. `bpf_check()` calls the two functions that `include/linux/bpf_prog_sig.h` declares;
+//! with `CONFIG_BPF_PROG_SIG_RUST` they are these, otherwise the C ones of
+//! `kernel/bpf/prog_sig.c`:
 //!
-//! 1. [`rust_bpf_prog_calc_tag`], before `fd_array` is resolved: the program's digest, which an
+//! 1. [`bpf_prog_sig_digest`], before `fd_array` is resolved: the program's digest, which an
 //!    exclusive map's `excl_prog_sha` must equal for the map to be bound at all.
-//! 2. [`rust_bpf_prog_verify_signature`], after the maps are bound and before the LSM hook
+//! 2. [`bpf_prog_verify_signature`], after the maps are bound and before the LSM hook
 //!    `security_bpf_prog_load()`: the checks below, in order, and the verdict on
 //!    `prog->aux->sig`.
 //!
@@ -19,16 +21,20 @@
 //! | `keyring_id` resolves to no key                      | `EINVAL`                       |
 //! | signature copy faults                                | `EFAULT`                       |
 //! | per bound map: not an array with direct value access | `EINVAL`                       |
+//! | ... not exactly one entry                            | `EINVAL`                       |
 //! | ... not frozen                                       | `EPERM`                        |
 //! | ... has active writers                               | `EBUSY`                        |
 //! | ... not exclusive                                    | `EINVAL`                       |
+//! | ... bound to another program                         | `EBUSY`                        |
 //! | payload larger than 16 MiB - 1                       | `E2BIG`                        |
+//! | bytes after the signature's DER object               | `EBADMSG`                      |
 //! | allocation fails                                     | `ENOMEM`                       |
-//! | a map's value cannot be read                         | the map type's errno           |
 //! | PKCS#7 does not parse / match                        | `EBADMSG`, `EKEYREJECTED`, ... |
 //!
-//! Every rejection after the keyring lookup logs the same verifier line as the C implementation
-//! in `kernel/bpf/verifier.c`.
+//! Every rejection after the keyring lookup logs the same verifier line as the C implementation.
+//! What C already decides is called, not repeated: the keyring lookup and its kind, reserving an
+//! exclusive map, the extent of the DER object, the PKCS#7 verification, recording the verdict
+//! (and sealing the maps).
 
 use kernel::{
     alloc::{
@@ -40,71 +46,26 @@ use kernel::{
     bpf::{
         self,
         BpfPtr,
-        DataPiece,
-        Insn,
         Key,
-        KeyringType,
         Map,
         MapType,
         Prog,
         VerifierEnv, //
     },
     bpf_verifier_log,
-    crypto::sha2::{
-        Sha256,
-        Sha256Digest, //
-    },
+    iov::Kvec,
     prelude::*,
     transmute::AsBytes, //
 };
-
-/// Computes a program's digest like `bpf_prog_calc_tag()`, without copying the instructions.
-///
-/// The digest is SHA-256 over the instructions with the immediates of map-fd and map-value
-/// `ld_imm64` pairs zeroed, as file descriptors differ from load to load. The instructions are
-/// hashed in runs; a masked instruction contributes its first four bytes and four zero bytes.
-pub fn prog_digest(insns: &[Insn]) -> Sha256Digest {
-    const ZERO_IMM: [u8; 4] = [0; 4];
-    let mut sha = Sha256::new();
-    let mut run = 0;
-    let mut was_ld_map = false;
-
-    for (i, insn) in insns.iter().enumerate() {
-        let masked = if !was_ld_map
-            && insn.code() == Insn::LD_IMM64
-            && (insn.src_reg() == Insn::PSEUDO_MAP_FD || insn.src_reg() == Insn::PSEUDO_MAP_VALUE)
-        {
-            was_ld_map = true;
-            true
-        } else if was_ld_map
-            && insn.code() == 0
-            && insn.dst_reg() == 0
-            && insn.src_reg() == 0
-            && insn.off() == 0
-        {
-            was_ld_map = false;
-            true
-        } else {
-            was_ld_map = false;
-            false
-        };
-        if masked {
-            sha.update(insns[run..i].as_bytes());
-            sha.update(insn.head_bytes());
-            sha.update(&ZERO_IMM);
-            run = i + 1;
-        }
-    }
-    sha.update(insns[run..].as_bytes());
-    sha.finalize()
-}
 
 /// What a map bound to a signed program must be, as the checks see it.
 pub trait MetadataMap {
     /// The map's name, for the verifier log.
     fn name(&self) -> &CStr;
     /// The map's type.
-    fn map_type(&self) -> MapType;
+    fn map_type(&self) -> Option<MapType>;
+    /// The number of entries.
+    fn max_entries(&self) -> u32;
     /// Whether the map type gives direct access to its values.
     fn has_direct_value_access(&self) -> bool;
     /// Whether the map is frozen.
@@ -119,8 +80,11 @@ impl MetadataMap for Map {
     fn name(&self) -> &CStr {
         Map::name(self)
     }
-    fn map_type(&self) -> MapType {
+    fn map_type(&self) -> Option<MapType> {
         Map::map_type(self)
+    }
+    fn max_entries(&self) -> u32 {
+        Map::max_entries(self)
     }
     fn has_direct_value_access(&self) -> bool {
         Map::has_direct_value_access(self)
@@ -141,6 +105,8 @@ impl MetadataMap for Map {
 pub enum MapRejection {
     /// Not a plain array map whose value can be read directly.
     NotArray,
+    /// An array without exactly one entry: there is no single value to sign.
+    NotSingleEntry,
     /// Not frozen: the syscall side could still change it.
     NotFrozen,
     /// Frozen, but a writable mapping or other writer is active.
@@ -148,16 +114,18 @@ pub enum MapRejection {
     /// Not exclusive: other programs could bind it. A signed load that binds a map its signature
     /// cannot cover is a malformed request, hence `EINVAL` (Linux 7.3 said `EPERM`).
     NotExclusive,
+    /// Exclusive, but another program with the same instructions is bound to it and could write
+    /// it: the map cannot be reserved for this one.
+    BoundElsewhere,
 }
 
 impl MapRejection {
     /// The errno the load fails with.
     pub fn errno(self) -> Error {
         match self {
-            Self::NotArray => EINVAL,
+            Self::NotArray | Self::NotSingleEntry | Self::NotExclusive => EINVAL,
             Self::NotFrozen => EPERM,
-            Self::ActiveWriters => EBUSY,
-            Self::NotExclusive => EINVAL,
+            Self::ActiveWriters | Self::BoundElsewhere => EBUSY,
         }
     }
 
@@ -165,17 +133,23 @@ impl MapRejection {
     pub fn reason(self) -> &'static str {
         match self {
             Self::NotArray => "must be an array",
+            Self::NotSingleEntry => "must have exactly one entry",
             Self::NotFrozen => "must be frozen",
             Self::ActiveWriters => "has active writers",
             Self::NotExclusive => "must be exclusive",
+            Self::BoundElsewhere => "is bound to another program",
         }
     }
 }
 
-/// Checks one bound map, in the contract's order.
+/// Checks one bound map, in the contract's order (all but [`MapRejection::BoundElsewhere`],
+/// which only reserving the map tells).
 pub fn check_metadata_map(map: &impl MetadataMap) -> Result<(), MapRejection> {
-    if map.map_type() != Map::ARRAY || !map.has_direct_value_access() {
+    if map.map_type() != Some(MapType::Array) || !map.has_direct_value_access() {
         return Err(MapRejection::NotArray);
+    }
+    if map.max_entries() != 1 {
+        return Err(MapRejection::NotSingleEntry);
     }
     if !map.is_frozen() {
         return Err(MapRejection::NotFrozen);
@@ -187,6 +161,14 @@ pub fn check_metadata_map(map: &impl MetadataMap) -> Result<(), MapRejection> {
         return Err(MapRejection::NotExclusive);
     }
     Ok(())
+}
+
+/// Checks one bound map and reserves it for this program: no other program can bind it until the
+/// load ends, and none ever once the load is verified.
+fn check_and_reserve(map: &Map) -> Result<(), MapRejection> {
+    check_metadata_map(map)?;
+    map.reserve_exclusive()
+        .map_err(|_| MapRejection::BoundElsewhere)
 }
 
 /// Checks `signature_size`: a signature is copied into one slab object, never into a larger
@@ -210,22 +192,11 @@ pub fn check_payload_size(size: u64) -> Result {
     bpf::dynptr_check_size(size)
 }
 
-/// Looks up the signing keyring `keyring_id` names.
-fn lookup_keyring(keyring_id: i32) -> Option<Key> {
-    // Sign-extended like the C code's conversion of the `s32` to `u64`.
-    let id = i64::from(keyring_id) as u64;
-    if Key::is_system_keyring_id(id) {
-        Key::lookup_system(id)
-    } else {
-        Key::lookup_user(keyring_id)
-    }
-}
-
 /// The signed-load check, in the contract's order.
 fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id: i32) -> Result {
     check_signature_size(sig_size)?;
 
-    let Some(key) = lookup_keyring(keyring_id) else {
+    let Some(key) = Key::lookup(keyring_id) else {
         bpf_verifier_log!(
             env,
             "cannot resolve signing keyring with keyring_id {keyring_id}\n"
@@ -233,13 +204,13 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
         return Err(EINVAL);
     };
 
-    let sig = usig.read_to_vec(sig_size as usize)?;
+    let sig = usig.copy_signature(sig_size)?;
 
     let prog: &Prog = env.prog();
     let insns = prog.insns().as_bytes();
     let mut size = insns.len() as u64;
     for map in env.used_maps() {
-        if let Err(why) = check_metadata_map(map) {
+        if let Err(why) = check_and_reserve(map) {
             bpf_verifier_log!(
                 env,
                 "signed program metadata map '{}' {}\n",
@@ -254,13 +225,21 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
         bpf_verifier_log!(env, "signed payload too large: {size} bytes\n");
         return Err(e);
     }
+    let extra = sig.trailing_bytes();
+    if extra != 0 {
+        bpf_verifier_log!(
+            env,
+            "signature must be one DER object: {extra} bytes after it\n"
+        );
+        return Err(EBADMSG);
+    }
 
     // The payload is hashed where it lies: one piece for the instructions and one per map,
     // whatever their size.
-    let mut payload = KVec::with_capacity(env.used_maps().count() + 1, GFP_KERNEL_ACCOUNT)?;
-    payload.push(DataPiece::new(insns), GFP_KERNEL_ACCOUNT)?;
+    let mut payload = KVec::with_capacity(env.used_maps().len() + 1, GFP_KERNEL_ACCOUNT)?;
+    payload.push(Kvec::new(insns), GFP_KERNEL_ACCOUNT)?;
     for map in env.used_maps() {
-        let value = map.frozen_value().inspect_err(|e| {
+        let value = map.array_value().inspect_err(|e| {
             bpf_verifier_log!(
                 env,
                 "failed to read signed metadata map '{}': {}\n",
@@ -268,16 +247,20 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
                 e.to_errno()
             );
         })?;
-        payload.push(DataPiece::new(value), GFP_KERNEL_ACCOUNT)?;
+        payload.push(value.kvec(), GFP_KERNEL_ACCOUNT)?;
     }
 
-    if let Err(e) = key.verify_pkcs7(&payload, &sig) {
-        bpf_verifier_log!(env, "signature verification failed: {}\n", e.to_errno());
-        return Err(e);
+    match key.verify_pkcs7(&payload, &sig) {
+        Err(e) => {
+            bpf_verifier_log!(env, "signature verification failed: {}\n", e.to_errno());
+            Err(e)
+        }
+        Ok(verified) => {
+            bpf_verifier_log!(env, "signature verification passed\n");
+            env.set_signature_verified(verified);
+            Ok(())
+        }
     }
-    bpf_verifier_log!(env, "signature verification passed\n");
-    prog.set_signature_verified(key.serial(), KeyringType::of_keyring_id(keyring_id));
-    Ok(())
 }
 
 /// Sets `prog->digest` for a signed load; `bpf_check()` calls it before resolving `fd_array`.
@@ -288,10 +271,10 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
 ///
 /// `prog` is a valid program being loaded by the current thread and not yet visible to others.
 #[export]
-pub unsafe extern "C" fn rust_bpf_prog_calc_tag(prog: *mut bindings::bpf_prog) -> c_int {
-    // SAFETY: The caller guarantees `prog` is valid and owned by this load.
+pub unsafe extern "C" fn bpf_prog_sig_digest(prog: *mut bindings::bpf_prog) -> c_int {
+    // SAFETY: The caller guarantees `prog` is valid and only this thread accesses it.
     let prog = unsafe { Prog::from_raw(prog) };
-    prog.set_digest(&prog_digest(prog.insns()));
+    prog.compute_digest();
     0
 }
 
@@ -305,7 +288,7 @@ pub unsafe extern "C" fn rust_bpf_prog_calc_tag(prog: *mut bindings::bpf_prog) -
 /// `env` is the valid verifier environment of a load in progress on the current thread, whose
 /// `used_maps` hold references; a kernel `sig` pointer is valid for `sig_size` bytes.
 #[export]
-pub unsafe extern "C" fn rust_bpf_prog_verify_signature(
+pub unsafe extern "C" fn bpf_prog_verify_signature(
     env: *mut bindings::bpf_verifier_env,
     sig: bindings::bpfptr_t,
     sig_size: u32,
@@ -325,7 +308,16 @@ pub unsafe extern "C" fn rust_bpf_prog_verify_signature(
 #[kunit_tests(bpf_prog_sig)]
 mod tests {
     use super::*;
-    use kernel::bpf::OwnedProg;
+    use kernel::{
+        alloc::flags::GFP_KERNEL,
+        bpf::{
+            prog_digest,
+            Insn,
+            KeyringType,
+            OwnedProg, //
+        },
+        crypto::sha2::Sha256Digest,
+    };
 
     /// A deterministic generator (xorshift64*), so that a failure can be replayed.
     struct Rng(u64);
@@ -503,7 +495,8 @@ mod tests {
     }
 
     struct FakeMap {
-        map_type: MapType,
+        map_type: Option<MapType>,
+        entries: u32,
         direct: bool,
         frozen: bool,
         writers: bool,
@@ -514,8 +507,11 @@ mod tests {
         fn name(&self) -> &CStr {
             c"fake"
         }
-        fn map_type(&self) -> MapType {
+        fn map_type(&self) -> Option<MapType> {
             self.map_type
+        }
+        fn max_entries(&self) -> u32 {
+            self.entries
         }
         fn has_direct_value_access(&self) -> bool {
             self.direct
@@ -532,7 +528,8 @@ mod tests {
     }
 
     const GOOD: FakeMap = FakeMap {
-        map_type: Map::ARRAY,
+        map_type: Some(MapType::Array),
+        entries: 1,
         direct: true,
         frozen: true,
         writers: false,
@@ -542,7 +539,7 @@ mod tests {
     #[test]
     fn map_rejections_and_errnos() {
         use MapRejection::*;
-        let hash = bindings::bpf_map_type_BPF_MAP_TYPE_HASH;
+        let hash = Some(MapType::Hash);
         let cases = [
             (GOOD, Ok(())),
             (
@@ -558,6 +555,22 @@ mod tests {
                     ..GOOD
                 },
                 Err(NotArray),
+            ),
+            (
+                FakeMap {
+                    map_type: None,
+                    ..GOOD
+                },
+                Err(NotArray),
+            ),
+            (FakeMap { entries: 2, ..GOOD }, Err(NotSingleEntry)),
+            (
+                FakeMap {
+                    entries: 0,
+                    frozen: false,
+                    ..GOOD
+                },
+                Err(NotSingleEntry),
             ),
             (
                 FakeMap {
@@ -613,35 +626,43 @@ mod tests {
             assert_eq!(check_metadata_map(&map), want);
         }
         assert_eq!(NotArray.errno(), EINVAL);
+        assert_eq!(NotSingleEntry.errno(), EINVAL);
         assert_eq!(NotFrozen.errno(), EPERM);
         assert_eq!(ActiveWriters.errno(), EBUSY);
         assert_eq!(NotExclusive.errno(), EINVAL);
+        assert_eq!(BoundElsewhere.errno(), EBUSY);
         assert_eq!(NotArray.reason(), "must be an array");
+        assert_eq!(NotSingleEntry.reason(), "must have exactly one entry");
         assert_eq!(NotFrozen.reason(), "must be frozen");
         assert_eq!(ActiveWriters.reason(), "has active writers");
         assert_eq!(NotExclusive.reason(), "must be exclusive");
+        assert_eq!(BoundElsewhere.reason(), "is bound to another program");
     }
 
     #[test]
     fn keyring_types() {
         assert_eq!(KeyringType::of_keyring_id(0), KeyringType::Builtin);
-        assert_eq!(KeyringType::of_keyring_id(1), KeyringType::Secondary);
-        assert_eq!(KeyringType::of_keyring_id(2), KeyringType::Platform);
+        assert_eq!(
+            KeyringType::of_keyring_id(Key::SECONDARY_KEYRING_ID),
+            KeyringType::Secondary
+        );
+        assert_eq!(
+            KeyringType::of_keyring_id(Key::PLATFORM_KEYRING_ID),
+            KeyringType::Platform
+        );
+        assert_eq!(Key::SECONDARY_KEYRING_ID, 1);
+        assert_eq!(Key::PLATFORM_KEYRING_ID, 2);
         assert_eq!(KeyringType::of_keyring_id(3), KeyringType::User);
         assert_eq!(KeyringType::of_keyring_id(-3), KeyringType::User);
         assert_eq!(KeyringType::of_keyring_id(i32::MAX), KeyringType::User);
-        assert!(Key::is_system_keyring_id(0));
-        assert!(Key::is_system_keyring_id(2));
-        assert!(!Key::is_system_keyring_id(3));
-        assert!(!Key::is_system_keyring_id(-3i64 as u64));
     }
 
     #[test]
     fn unknown_keyring_is_not_found() {
         // No key has serial 0x7fff_ffff at boot; the lookup fails and the load would get EINVAL.
-        assert!(lookup_keyring(i32::MAX).is_none());
+        assert!(Key::lookup(i32::MAX).is_none());
         // The builtin system keyring always resolves, with serial 0.
-        let key = lookup_keyring(0);
+        let key = Key::lookup(0);
         assert!(key.is_some());
         assert_eq!(key.map(|k| k.serial()), Some(0));
     }
