@@ -76,7 +76,7 @@ series: source
 series-check: series
 	@sh $(S)/series-check.sh
 
-# The same tests through vmtest (crates.io), with the same kernel.
+# The same tests through vmtest (cargo install vmtest), with the same kernel.
 vmtest: selftests
 	@sh $(S)/vmtest.sh
 

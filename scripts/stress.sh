@@ -24,7 +24,7 @@ rust) san=debug kcsan=kcsan ;;
 c) san=debug-c kcsan=kcsan-c ;;
 *) die "make stress takes VARIANT=rust or VARIANT=c, not $VARIANT" ;;
 esac
-FULL=${STRESS_FULL:-toctou=100000,writers=20000,mutate=1000000,request=1000000,seconds=700}
+FULL=${STRESS_FULL:-toctou=100000,writers=20000,mutate=1000000,request=1000000,seconds=1100}
 SAN=${STRESS_SANITIZERS:-toctou=10000,writers=1000,mutate=5000,request=5000,seconds=300}
 KCSAN=${STRESS_KCSAN:-toctou=20000,writers=5000,seconds=300}
 ST=signed_loader_stress
@@ -38,7 +38,7 @@ phase() {
 	case " $PHASES " in *" $1 "*) ;; *) return 0 ;; esac
 	echo "==> stress    $1: VARIANT=$2 $4"
 	if ! make -s -C "$TOP" run VARIANT="$2" OUT="$OUT/stress-$1" \
-	    TESTS="$3" SIGNED_PARAMS="$4" BOOT_TIMEOUT=1100; then
+	    TESTS="$3" SIGNED_PARAMS="$4" BOOT_TIMEOUT="${STRESS_TIMEOUT:-3000}"; then
 		rc=1
 		echo "stress: error: phase $1 failed; see $OUT/stress-$1/serial.log" >&2
 	fi

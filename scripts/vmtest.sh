@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Run the same tests through vmtest (crates.io), the runner BPF developers
+# Run the same tests through vmtest (cargo install vmtest), the runner BPF developers
 # use: it boots the built kernel with the build root shared over 9p as the
 # guest's root and runs a command there through qemu-guest-agent.
 . "$TOP/scripts/lib.sh"
