@@ -71,7 +71,13 @@ for c in $(git -C "$G" rev-list --reverse "$BASE..HEAD"); do
 	subj=$(git -C "$G" log -1 --format=%f "$c" | cut -c1-52)
 	out="$top/kernel-patch/$num-$subj.patch"
 	# shellcheck disable=SC2086
-	git -C "$G" format-patch -q --no-signature --stdout -1 "$c" -- . $excl >"$out"
+	if [ -n "$(git -C "$G" diff-tree --no-commit-id -r --name-only "$c" -- . $excl)" ]; then
+		# (With a path, format-patch -1 takes the last commit that touches
+		# it: only call it for a commit that does.)
+		git -C "$G" format-patch -q --no-signature --stdout -1 "$c" -- . $excl >"$out"
+	else
+		: >"$out"
+	fi
 	if [ ! -s "$out" ]; then
 		# Only overlay files: the message alone.
 		git -C "$G" format-patch -q --no-signature --stdout -1 "$c" |
