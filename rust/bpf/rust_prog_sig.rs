@@ -25,23 +25,19 @@
 //! | ... not frozen                                       | `EPERM`                        |
 //! | ... has active writers                               | `EBUSY`                        |
 //! | ... not exclusive                                    | `EINVAL`                       |
-//! | ... bound to another program                         | `EBUSY`                        |
 //! | payload larger than 16 MiB - 1                       | `E2BIG`                        |
 //! | bytes after the signature's DER object               | `EBADMSG`                      |
 //! | allocation fails                                     | `ENOMEM`                       |
 //! | PKCS#7 does not parse / match                        | `EBADMSG`, `EKEYREJECTED`, ... |
 //!
 //! Every rejection after the keyring lookup logs the same verifier line as the C implementation.
-//! What C already decides is called, not repeated: the keyring lookup and its kind, reserving an
-//! exclusive map, the extent of the DER object, the PKCS#7 verification, recording the verdict
-//! (and sealing the maps).
+//! Before, while `fd_array` is bound, C reserves each exclusive map for the signed program
+//! (`EBUSY` if another program is bound to it). What C already decides is called, not repeated:
+//! the keyring lookup and its kind, the extent of the DER object, the PKCS#7 verification,
+//! recording the verdict.
 
 use kernel::{
-    alloc::{
-        flags::GFP_KERNEL_ACCOUNT,
-        KVec,
-        KMALLOC_MAX_CACHE_SIZE, //
-    },
+    alloc::KMALLOC_MAX_CACHE_SIZE,
     bindings,
     bpf::{
         self,
@@ -53,13 +49,12 @@ use kernel::{
         VerifierEnv, //
     },
     bpf_verifier_log,
-    iov::Kvec,
     prelude::*,
     transmute::AsBytes, //
 };
 
 /// What a map bound to a signed program must be, as the checks see it.
-pub trait MetadataMap {
+trait MetadataMap {
     /// The map's name, for the verifier log.
     fn name(&self) -> &CStr;
     /// The map's type.
@@ -102,7 +97,7 @@ impl MetadataMap for Map {
 
 /// Why a bound map cannot be part of a signed payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapRejection {
+enum MapRejection {
     /// Not a plain array map whose value can be read directly.
     NotArray,
     /// An array without exactly one entry: there is no single value to sign.
@@ -112,39 +107,34 @@ pub enum MapRejection {
     /// Frozen, but a writable mapping or other writer is active.
     ActiveWriters,
     /// Not exclusive: other programs could bind it. A signed load that binds a map its signature
-    /// cannot cover is a malformed request, hence `EINVAL` (Linux 7.3 said `EPERM`).
+    /// cannot cover is a malformed request, hence `EINVAL`.
     NotExclusive,
-    /// Exclusive, but another program with the same instructions is bound to it and could write
-    /// it: the map cannot be reserved for this one.
-    BoundElsewhere,
 }
 
 impl MapRejection {
     /// The errno the load fails with.
-    pub fn errno(self) -> Error {
+    fn errno(self) -> Error {
         match self {
             Self::NotArray | Self::NotSingleEntry | Self::NotExclusive => EINVAL,
             Self::NotFrozen => EPERM,
-            Self::ActiveWriters | Self::BoundElsewhere => EBUSY,
+            Self::ActiveWriters => EBUSY,
         }
     }
 
     /// The end of the verifier log line, after the map's name.
-    pub fn reason(self) -> &'static str {
+    fn reason(self) -> &'static str {
         match self {
             Self::NotArray => "must be an array",
             Self::NotSingleEntry => "must have exactly one entry",
             Self::NotFrozen => "must be frozen",
             Self::ActiveWriters => "has active writers",
             Self::NotExclusive => "must be exclusive",
-            Self::BoundElsewhere => "is bound to another program",
         }
     }
 }
 
-/// Checks one bound map, in the contract's order (all but [`MapRejection::BoundElsewhere`],
-/// which only reserving the map tells).
-pub fn check_metadata_map(map: &impl MetadataMap) -> Result<(), MapRejection> {
+/// Checks one bound map, in the contract's order.
+fn check_metadata_map(map: &impl MetadataMap) -> Result<(), MapRejection> {
     if map.map_type() != Some(MapType::Array) || !map.has_direct_value_access() {
         return Err(MapRejection::NotArray);
     }
@@ -163,17 +153,9 @@ pub fn check_metadata_map(map: &impl MetadataMap) -> Result<(), MapRejection> {
     Ok(())
 }
 
-/// Checks one bound map and reserves it for this program: no other program can bind it until the
-/// load ends, and none ever once the load is verified.
-fn check_and_reserve(map: &Map) -> Result<(), MapRejection> {
-    check_metadata_map(map)?;
-    map.reserve_exclusive()
-        .map_err(|_| MapRejection::BoundElsewhere)
-}
-
 /// Checks `signature_size`: a signature is copied into one slab object, never into a larger
 /// buffer (`kmalloc_large()` or `vmalloc()`).
-pub fn check_signature_size(size: u32) -> Result {
+fn check_signature_size(size: u32) -> Result {
     if size == 0 || size as usize > KMALLOC_MAX_CACHE_SIZE {
         return Err(EINVAL);
     }
@@ -181,14 +163,14 @@ pub fn check_signature_size(size: u32) -> Result {
 }
 
 /// Adds one map value's size to the payload size.
-pub fn add_payload_size(size: u64, value_size: u32) -> u64 {
+fn add_payload_size(size: u64, value_size: u32) -> u64 {
     // The sum of at most `MAX_USED_MAPS` 32-bit sizes and 64-bit-bounded instructions cannot
     // overflow; saturating keeps it above the limit if it ever did.
     size.saturating_add(u64::from(value_size))
 }
 
 /// Checks the payload size, `insns` plus every map value, against the 16 MiB - 1 limit.
-pub fn check_payload_size(size: u64) -> Result {
+fn check_payload_size(size: u64) -> Result {
     bpf::dynptr_check_size(size)
 }
 
@@ -204,13 +186,11 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
         return Err(EINVAL);
     };
 
-    let sig = usig.copy_signature(sig_size)?;
+    let sig = usig.copy_signature()?;
 
-    let prog: &Prog = env.prog();
-    let insns = prog.insns().as_bytes();
-    let mut size = insns.len() as u64;
+    let mut size = env.prog().insns().as_bytes().len() as u64;
     for map in env.used_maps() {
-        if let Err(why) = check_and_reserve(map) {
+        if let Err(why) = check_metadata_map(map) {
             bpf_verifier_log!(
                 env,
                 "signed program metadata map '{}' {}\n",
@@ -234,30 +214,15 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
         return Err(EBADMSG);
     }
 
-    // The payload is hashed where it lies: one piece for the instructions and one per map,
-    // whatever their size.
-    let mut payload = KVec::with_capacity(env.used_maps().len() + 1, GFP_KERNEL_ACCOUNT)?;
-    payload.push(Kvec::new(insns), GFP_KERNEL_ACCOUNT)?;
-    for map in env.used_maps() {
-        let value = map.array_value().inspect_err(|e| {
-            bpf_verifier_log!(
-                env,
-                "failed to read signed metadata map '{}': {}\n",
-                map.name(),
-                e.to_errno()
-            );
-        })?;
-        payload.push(value.kvec(), GFP_KERNEL_ACCOUNT)?;
-    }
-
-    match key.verify_pkcs7(&payload, &sig) {
+    // The payload, the instructions and each map value, is hashed where it lies.
+    match env.verify_signature(&key, &sig) {
         Err(e) => {
             bpf_verifier_log!(env, "signature verification failed: {}\n", e.to_errno());
             Err(e)
         }
         Ok(verified) => {
             bpf_verifier_log!(env, "signature verification passed\n");
-            env.set_signature_verified(verified);
+            verified.record();
             Ok(())
         }
     }
@@ -269,10 +234,13 @@ fn verify_signature(env: &VerifierEnv, usig: &BpfPtr, sig_size: u32, keyring_id:
 ///
 /// # Safety
 ///
-/// `prog` is a valid program being loaded by the current thread and not yet visible to others.
+/// `prog` is a valid program being loaded by the current thread and not yet visible to others;
+/// its instructions do not change until the call returns.
 #[export]
 pub unsafe extern "C" fn bpf_prog_sig_digest(prog: *mut bindings::bpf_prog) -> c_int {
-    // SAFETY: The caller guarantees `prog` is valid and only this thread accesses it.
+    // SAFETY: The caller (`bpf_check()`) guarantees that `prog` is a valid program this thread
+    // is loading, which no other thread accesses and whose instructions do not change until we
+    // return.
     let prog = unsafe { Prog::from_raw(prog) };
     prog.compute_digest();
     0
@@ -286,7 +254,8 @@ pub unsafe extern "C" fn bpf_prog_sig_digest(prog: *mut bindings::bpf_prog) -> c
 /// # Safety
 ///
 /// `env` is the valid verifier environment of a load in progress on the current thread, whose
-/// `used_maps` hold references; a kernel `sig` pointer is valid for `sig_size` bytes.
+/// program's instructions do not change and whose `used_maps` hold references until the call
+/// returns; a kernel `sig` pointer is valid for `sig_size` bytes.
 #[export]
 pub unsafe extern "C" fn bpf_prog_verify_signature(
     env: *mut bindings::bpf_verifier_env,
@@ -294,10 +263,13 @@ pub unsafe extern "C" fn bpf_prog_verify_signature(
     sig_size: u32,
     keyring_id: i32,
 ) -> c_int {
-    // SAFETY: The caller guarantees `env` is valid and used only by this thread.
+    // SAFETY: The caller (`bpf_check()`) guarantees that `env` is the valid environment of a
+    // load in progress on this thread, in the state `VerifierEnv` describes until we return: the
+    // program's instructions do not change and its bound maps stay bound.
     let env = unsafe { VerifierEnv::from_raw(env) };
-    // SAFETY: The caller guarantees a kernel pointer is valid for `sig_size` bytes.
-    let sig = unsafe { BpfPtr::from_raw(sig) };
+    // SAFETY: The caller guarantees that a kernel `sig` is valid for `sig_size` bytes while we
+    // run.
+    let sig = unsafe { BpfPtr::from_raw(sig, sig_size) };
     match verify_signature(env, &sig, sig_size, keyring_id) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -630,13 +602,11 @@ mod tests {
         assert_eq!(NotFrozen.errno(), EPERM);
         assert_eq!(ActiveWriters.errno(), EBUSY);
         assert_eq!(NotExclusive.errno(), EINVAL);
-        assert_eq!(BoundElsewhere.errno(), EBUSY);
         assert_eq!(NotArray.reason(), "must be an array");
         assert_eq!(NotSingleEntry.reason(), "must have exactly one entry");
         assert_eq!(NotFrozen.reason(), "must be frozen");
         assert_eq!(ActiveWriters.reason(), "has active writers");
         assert_eq!(NotExclusive.reason(), "must be exclusive");
-        assert_eq!(BoundElsewhere.reason(), "is bound to another program");
     }
 
     #[test]

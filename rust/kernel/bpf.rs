@@ -22,22 +22,21 @@ pub use insn::Insn;
 #[cfg(CONFIG_KEYS)]
 pub use key::{
     Key,
-    KeyringType,
-    Verified, //
+    KeyringType, //
 };
-#[cfg(CONFIG_KUNIT)]
-pub use map::OwnedMap;
 pub use map::{
     ArrayValue,
     Map,
     MapType, //
 };
-#[cfg(CONFIG_KUNIT)]
+#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
 pub use prog::OwnedProg;
 pub use prog::{
     prog_digest,
     Prog, //
 };
+#[cfg(CONFIG_KEYS)]
+pub use verifier::Verified;
 pub use verifier::{
     BpfPtr,
     Signature,

@@ -15,9 +15,10 @@
  *            of the instructions; what a signed load that succeeds keeps
  *            must be exactly the signed program
  *
- * A verified load seals the metadata maps it binds: from then on no program
- * binds them (-EACCES), so every subtest makes new maps, with the same values,
- * after each load that may have consumed its maps.  The signature covers the
+ * A signed program reserves the metadata maps it binds for as long as it
+ * holds them: until a closed program is freed, after an RCU grace period, no
+ * other program binds them (-EBUSY).  So the subtests make new maps, with the
+ * same values, after each load that verified.  The signature covers the
  * instructions and the values, not which maps hold them, so it stays valid.
  *
  * Each prints one line "name: key=value ...".  Sizes and time bounds come
@@ -257,13 +258,15 @@ static int sign_value(const char *dir, __u8 fill, int nmaps, void *sig,
 #define GOOD_FD 901	/* the current signed map, which the swapper duplicates */
 
 /*
- * A verified load consumes the signed map, so the loader makes a new one
- * (same value) after each and dup2()s it onto GOOD_FD: the swapper only
- * duplicates GOOD_FD, never a number that may be closed or reused meanwhile.
+ * A verified program holds the signed map until it is freed, so the loader
+ * makes a new one (same value) after each verified load and dup2()s it onto
+ * GOOD_FD: the swapper only duplicates GOOD_FD, never a number that may be
+ * closed or reused meanwhile.
  * good_id, the id of the map on GOOD_FD, is published with release and
  * acquire.  Every map the swapper puts on TARGET_FD but the current signed
- * one is refused: another value (EKEYREJECTED), unfrozen (EPERM), not
- * exclusive (EINVAL), a consumed signed map (EACCES), no map (EBADF).
+ * ones is refused: another value (EKEYREJECTED), unfrozen (EPERM), not
+ * exclusive (EINVAL), a signed map a verified program still holds (EBUSY),
+ * no map (EBADF).
  */
 struct toctou {
 	int other, unfrozen, shared;
@@ -311,7 +314,7 @@ static void *toctou_swapper(void *arg)
 	return NULL;
 }
 
-/* A new signed map on GOOD_FD, in place of the one a verified load consumed. */
+/* A new signed map on GOOD_FD, in place of the one a verified load holds. */
 static int toctou_new_good(struct toctou *t)
 {
 	int fd, err = 0;
@@ -336,7 +339,7 @@ static int toctou_new_good(struct toctou *t)
 static void stress_toctou(const char *dir)
 {
 	static const int allowed[] = { EKEYREJECTED, EBADF, EPERM, EINVAL,
-				       EACCES, 0 };
+				       EBUSY, 0 };
 	struct toctou t = { .other = -1, .unfrozen = -1, .shared = -1 };
 	static __u8 sig[SL_SIG_SZ];
 	struct errnos e = {};
@@ -370,11 +373,6 @@ static void stress_toctou(const char *dir)
 	ASSERT_TRUE(binds_signed_value(fd, SIGNED, &id) && id == t.good_id,
 		    "the load before the race binds the signed map");
 	close(fd);
-	/* That load consumed the map: the same load again is refused. */
-	fd = sl_load(&target, 1, sig, sig_sz, KEY_SPEC_SESSION_KEYRING, false);
-	if (fd >= 0)
-		close(fd);
-	ASSERT_EQ(fd, -EACCES, "signed map bound again after a verified load");
 	if (!ASSERT_OK(toctou_new_good(&t), "new good"))
 		goto out;
 
@@ -390,11 +388,11 @@ static void stress_toctou(const char *dir)
 		}
 		verified++;
 		/*
-		 * Only the current signed map, frozen, exclusive and bound by
-		 * no verified program yet, may be bound: every older one is
-		 * consumed.
+		 * Only a signed map, frozen, exclusive and holding the signed
+		 * value, may be bound (an older one the swapper still holds
+		 * is one too, once the program that verified it is freed).
 		 */
-		if (!binds_signed_value(fd, SIGNED, &id) || id != t.good_id)
+		if (!binds_signed_value(fd, SIGNED, &id))
 			wrong++;
 		close(fd);
 		err = toctou_new_good(&t);
@@ -536,17 +534,30 @@ static void *writer_thread(void *arg)
 }
 
 /*
- * The first load of a round that verifies consumes the round's map: every
- * later load of the round must fail with -EACCES, and no load may fail with
- * -EACCES before (nothing else binds the map).  Once the writer is done, the
- * verdict must follow the final value and that seal.
+ * Every verified load binds the signed value.  A verified program reserves its
+ * map until it is freed, after an RCU grace period: a later load of the round
+ * may get -EBUSY meanwhile.  Once the writer is done, the verdict must follow
+ * the final value (retried while a freed program still holds the map).
  */
+static int load_settled(int map, const void *sig, __u32 sig_sz)
+{
+	int fd, i;
+
+	for (i = 0; i < 300; i++) {
+		fd = sl_load(&map, 1, sig, sig_sz, KEY_SPEC_SESSION_KEYRING, false);
+		if (fd != -EBUSY)
+			break;
+		usleep(10000);
+	}
+	return fd;
+}
+
 static void stress_writers(const char *dir)
 {
-	static const int allowed[] = { EKEYREJECTED, EPERM, EBUSY, EACCES, 0 };
+	static const int allowed[] = { EKEYREJECTED, EPERM, EBUSY, 0 };
 	static __u8 sig[SL_SIG_SZ];
 	struct writers w = { .map = -1 };
-	long loads = 0, verified = 0, wrong = 0, rounds = 0, sealed_rounds = 0;
+	long loads = 0, verified = 0, wrong = 0, rounds = 0;
 	struct errnos e = {};
 	__u32 sig_sz, id, key = 0;
 	double start, end;
@@ -562,7 +573,7 @@ static void stress_writers(const char *dir)
 	end = start + P.seconds;
 	while (loads < P.writers && now() < end) {
 		__u8 value[VALUE_SZ], want[VALUE_SZ];
-		bool sealed = false, signed_value, ok;
+		bool signed_value, loaded;
 		int round_done, map;
 
 		map = sl_make_map("w", BPF_MAP_TYPE_ARRAY, VALUE_SZ, 1,
@@ -581,40 +592,29 @@ static void stress_writers(const char *dir)
 			loads++;
 			if (fd < 0) {
 				count_errno(&e, fd);
-				/* consumed exactly when a load verified */
-				if ((fd == -EACCES) != sealed)
-					wrong++;
 				continue;
 			}
 			verified++;
 			/*
 			 * A verified program's map is frozen with no
 			 * writer: its value must be, and stay, the signed
-			 * one; and it is the only program ever to bind it.
+			 * one.
 			 */
-			if (sealed || !binds_signed_value(fd, SIGNED, &id))
+			if (!binds_signed_value(fd, SIGNED, &id))
 				wrong++;
-			if (!sealed)
-				sealed_rounds++;
-			sealed = true;
 			close(fd);
 		} while (!round_done);
 		/* The writer is done: the verdict must follow the final value. */
 		memset(want, SIGNED, sizeof(want));
 		if (!bpf_map_lookup_elem(map, &key, value)) {
 			signed_value = !memcmp(value, want, sizeof(value));
-			fd = sl_load(&map, 1, sig, sig_sz,
-				     KEY_SPEC_SESSION_KEYRING, false);
+			fd = load_settled(map, sig, sig_sz);
+			loaded = fd >= 0;
 			loads++;
-			if (sealed)
-				ok = fd == -EACCES && signed_value;
-			else
-				ok = (fd >= 0) == signed_value;
-			if (!ok)
+			if (signed_value != loaded)
 				wrong++;
 			if (fd >= 0) {
 				verified++;
-				sealed_rounds++;
 				close(fd);
 			} else {
 				count_errno(&e, fd);
@@ -630,8 +630,7 @@ static void stress_writers(const char *dir)
 	       loads, wrong, rounds, verified);
 	printf(" writer_ops=%ld mmaps=%ld freezes=%ld busy_freezes=%ld denied_writes=%ld",
 	       w.ops, w.mmaps, w.freezes, w.busy_freezes, w.denied);
-	printf(" errnos=%s seconds=%.1f sealed_rounds=%ld\n", errs, now() - start,
-	       sealed_rounds);
+	printf(" errnos=%s seconds=%.1f\n", errs, now() - start);
 	ASSERT_GE(loads, P.writers, "iterations within the time bound");
 	ASSERT_EQ(wrong, 0, "wrong verdicts");
 	ASSERT_EQ(w.bad_freezes, 0, "freezes despite a writable mapping");
@@ -730,8 +729,8 @@ static void close_maps(int fds[2])
 }
 
 /*
- * The two metadata maps of one load, new each time: a load that got as far as
- * a verified signature consumed its maps, whether it then failed or not.
+ * The two metadata maps of one load, new each time: a load that succeeded
+ * holds its maps until its program is freed.
  */
 static int failnth_maps(int fds[2], struct map_ids *ids)
 {
@@ -893,9 +892,9 @@ struct mutate {
 };
 
 /*
- * Each thread loads with its own maps: no load of one thread holds or
- * reserves the maps of another's, so -EACCES (a consumed map) and -EBUSY (a
- * map bound to another program) are no outcome of a case.
+ * Each thread loads with its own maps, new after each accepted case: no
+ * program holds the maps of a case, so -EBUSY (a map bound to another
+ * program) is no outcome of a case.
  */
 struct mutate_thr {
 	struct mutate *m;
@@ -903,8 +902,8 @@ struct mutate_thr {
 };
 
 /*
- * New metadata maps in @fds[0] and @fds[1]: an accepted case consumed the
- * ones it bound.  The signature covers their values, not the maps.
+ * New metadata maps in @fds[0] and @fds[1]: an accepted case's program holds
+ * the ones it bound until it is freed.  The signature covers their values, not the maps.
  */
 static int mutate_maps(int *fds)
 {
@@ -1181,11 +1180,11 @@ load:
 			count_errno(&m->e, fd);
 		}
 		/*
-		 * An accepted case consumed the maps.  -EACCES and -EBUSY
-		 * count as unexpected errnos; new maps keep one such failure
-		 * from turning every later case into another.
+		 * An accepted case's program holds the maps until it is
+		 * freed.  -EBUSY counts as an unexpected errno; new maps keep
+		 * one such failure from turning every later case into another.
 		 */
-		if (fd >= 0 || fd == -EACCES || fd == -EBUSY) {
+		if (fd >= 0 || fd == -EBUSY) {
 			if (mutate_maps(thr->fds)) {
 				__atomic_add_fetch(&m->map_errors, 1, __ATOMIC_RELAXED);
 				break;
@@ -1200,7 +1199,7 @@ static void stress_mutate(const char *dir)
 {
 	/*
 	 * The contract's errnos, plus fd_array resolution's EBADF.  Not
-	 * EACCES or EBUSY: each case binds maps that no other program binds.
+	 * EBUSY: each case binds maps that no other program binds.
 	 */
 	static const int allowed[] = { EINVAL, EFAULT, E2BIG, ENOMEM, EBADMSG,
 				       EKEYREJECTED, ENOKEY, ENOPKG, EBADF,
@@ -1237,11 +1236,6 @@ static void stress_mutate(const char *dir)
 	if (!ASSERT_OK_FD(fd, "unmutated signed load"))
 		goto out;
 	close(fd);
-	/* ... and it consumed its maps: once more, the same load is refused. */
-	fd = sl_load(ctl, 1, sig, m.sig_sz, KEY_SPEC_SESSION_KEYRING, false);
-	if (fd >= 0)
-		close(fd);
-	ASSERT_EQ(fd, -EACCES, "unmutated signed load on consumed maps");
 
 	nthr = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 	for (i = 0; i < nthr; i++)
@@ -1302,7 +1296,7 @@ out:
  * the case's two maps in fd_array order, each holding its signed value.
  * Any other success is a wrong verdict.
  *
- * A verified load seals its maps, and an unsigned one may hold them, so
+ * A loaded program, signed or not, holds its maps until it is freed, so
  * every case (and the second reference load) gets new maps with the signed
  * values, always on the same two fd numbers: a case depends on its seed and
  * number alone.  The xlated instructions name maps by id, so they are
@@ -2896,9 +2890,8 @@ static int rq_map(const char *name, enum bpf_map_type type, __u32 value_sz,
 
 /*
  * New signed metadata maps, with the signed values, in place of the last
- * ones on the same fd numbers.  Any case may have consumed them: a load
- * seals its maps once the signature is verified, before the rest of the
- * verifier runs, so even a case the verifier then rejects.
+ * ones on the same fd numbers: the program of any accepted case holds them
+ * until it is freed.
  */
 static int rq_new_maps(void)
 {
@@ -3166,12 +3159,6 @@ static bool rq_setup(const char *dir)
 	    !ASSERT_EQ(rq_normalise(rq.xlated, rq.xlated_len, rq.map_ids, 2), 2,
 		       "reference map references"))
 		return false;
-	/* The reference consumed its maps: the same request is refused. */
-	rq_case_init(&c);
-	fd = rq_load(&c);
-	if (fd >= 0)
-		close(fd);
-	ASSERT_EQ(fd, -EACCES, "reference request on consumed maps");
 	/* what the comparison is against does not vary between loads */
 	if (!ASSERT_OK(rq_new_maps(), "new maps"))
 		return false;

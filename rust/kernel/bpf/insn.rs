@@ -39,6 +39,7 @@ impl Insn {
     pub const PSEUDO_MAP_IDX_VALUE: u8 = bindings::BPF_PSEUDO_MAP_IDX_VALUE as u8;
 
     /// Creates an instruction from its fields; `dst_reg` and `src_reg` are truncated to 4 bits.
+    #[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
     #[inline]
     pub fn new(code: u8, dst_reg: u8, src_reg: u8, off: i16, imm: i32) -> Self {
         // SAFETY: `bpf_insn_make()` only builds a value.

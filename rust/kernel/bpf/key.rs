@@ -9,7 +9,7 @@ use super::Signature;
 use crate::{
     bindings,
     error::to_result,
-    iov::Kvec,
+    iov::KvecRef,
     prelude::*, //
 };
 use core::ptr::NonNull;
@@ -94,25 +94,26 @@ impl Key {
 
     /// Verifies a detached PKCS#7 signature for BPF (`VERIFYING_BPF_SIGNATURE`) with a key of
     /// this keyring (`bpf_key_verify_pkcs7()`): the signed data is the concatenation of `data`,
-    /// hashed where it lies.
+    /// hashed where it lies. [`VerifierEnv::verify_signature`](super::VerifierEnv) gives it the
+    /// payload of the program being loaded.
     ///
     /// Fails with [`EBADMSG`] if `sig` does not parse, [`EKEYREJECTED`] if it does not match,
     /// [`ENOKEY`] if no key of the keyring signed it, or another errno of the crypto layer.
-    pub fn verify_pkcs7(&self, data: &[Kvec<'_>], sig: &Signature) -> Result<Verified<'_>> {
+    pub(crate) fn verify_pkcs7(&self, data: &[KvecRef<'_>], sig: &Signature) -> Result {
         let nvec = u32::try_from(data.len())?;
+        let sig = sig.as_bytes();
         // SAFETY: By the type invariant the key is valid. `data` is an array of `nvec` kvecs,
-        // each valid for reads of its length by the type invariant of `Kvec`, and `sig` is valid
-        // for reads of its length; nothing is kept after the call.
+        // each valid for reads of its length by the type invariant of `KvecRef`, and `sig` is
+        // valid for reads of its length; nothing is kept after the call.
         to_result(unsafe {
             bindings::bpf_key_verify_pkcs7(
                 self.as_raw(),
-                Kvec::as_raw_array(data),
+                KvecRef::as_raw_array(data),
                 nvec,
                 sig.as_ptr().cast(),
                 sig.len(),
             )
-        })?;
-        Ok(Verified { key: self })
+        })
     }
 }
 
@@ -120,19 +121,5 @@ impl Drop for Key {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the key came from a lookup and is released only here.
         unsafe { bindings::bpf_key_put(self.as_raw()) };
-    }
-}
-
-/// A signature that [`Key::verify_pkcs7`] verified: what a program's verdict is recorded from
-/// ([`VerifierEnv::set_signature_verified`](super::VerifierEnv::set_signature_verified)).
-pub struct Verified<'a> {
-    key: &'a Key,
-}
-
-impl Verified<'_> {
-    /// The key the signature was verified with.
-    #[inline]
-    pub fn key(&self) -> &Key {
-        self.key
     }
 }

@@ -6,7 +6,7 @@
 //! [`include/linux/filter.h`](srctree/include/linux/filter.h)
 
 use super::Insn;
-#[cfg(CONFIG_KUNIT)]
+#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
 use crate::error::to_result;
 use crate::{
     bindings,
@@ -22,7 +22,7 @@ use crate::{
         Opaque, //
     },
 };
-#[cfg(CONFIG_KUNIT)]
+#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
 use core::ptr::NonNull;
 
 /// The digest of a program with instructions `insns`, as `bpf_prog_calc_tag()` computes it.
@@ -61,9 +61,10 @@ pub fn prog_digest(insns: &[Insn]) -> Sha256Digest {
 ///
 /// # Invariants
 ///
-/// The program is valid for the lifetime of the reference, and only the thread that loads it
-/// accesses it: it is not yet visible to anyone else. The type is neither [`Send`] nor [`Sync`],
-/// so a reference to it stays on that thread.
+/// The program is valid for the lifetime of the reference and not yet visible to anyone else:
+/// only the loading thread accesses it, and its `len` and first `len` instructions do not change
+/// while the reference lives (the verifier rewrites instructions only after the check returns).
+/// The type is neither [`Send`] nor [`Sync`], so a reference to it stays on that thread.
 #[repr(transparent)]
 pub struct Prog(Opaque<bindings::bpf_prog>, NotThreadSafe);
 
@@ -72,8 +73,8 @@ impl Prog {
     ///
     /// # Safety
     ///
-    /// `ptr` points to a valid `struct bpf_prog` that the current thread is loading and that, for
-    /// the whole of `'a`, nothing else accesses.
+    /// `ptr` points to a valid `struct bpf_prog` that the current thread is loading, which for the
+    /// whole of `'a` no other thread accesses and whose instructions do not change.
     #[inline]
     pub unsafe fn from_raw<'a>(ptr: *mut bindings::bpf_prog) -> &'a Self {
         // CAST: `Prog` is `repr(transparent)` over `struct bpf_prog`.
@@ -82,7 +83,7 @@ impl Prog {
     }
 
     #[inline]
-    fn as_raw(&self) -> *mut bindings::bpf_prog {
+    pub(crate) fn as_raw(&self) -> *mut bindings::bpf_prog {
         self.0.get()
     }
 
@@ -90,10 +91,9 @@ impl Prog {
     #[inline]
     pub fn insns(&self) -> &[Insn] {
         let prog = self.as_raw();
-        // SAFETY: By the type invariant the program is valid and only this thread accesses it;
-        // its instructions are not changed while the returned slice borrows `self` (only this
-        // thread could, through C, after the slice is gone). `bpf_prog_insns()` points to `len`
-        // instructions.
+        // SAFETY: By the type invariant the program is valid and its `len` and first `len`
+        // instructions, which `bpf_prog_insns()` points to, do not change while `self` is
+        // borrowed.
         // CAST: `Insn` is `repr(transparent)` over `struct bpf_insn`.
         unsafe {
             core::slice::from_raw_parts(
@@ -144,10 +144,10 @@ impl Prog {
 ///
 /// `self.0` was returned by `bpf_prog_alloc()`, holds `len` instructions, and is owned by this
 /// value until it is dropped.
-#[cfg(CONFIG_KUNIT)]
+#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
 pub struct OwnedProg(NonNull<bindings::bpf_prog>);
 
-#[cfg(CONFIG_KUNIT)]
+#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
 impl OwnedProg {
     /// Allocates a program holding a copy of `insns`.
     pub fn new(insns: &[Insn]) -> Result<Self> {
@@ -177,7 +177,7 @@ impl OwnedProg {
     }
 }
 
-#[cfg(CONFIG_KUNIT)]
+#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
 impl core::ops::Deref for OwnedProg {
     type Target = Prog;
 
@@ -189,7 +189,7 @@ impl core::ops::Deref for OwnedProg {
     }
 }
 
-#[cfg(CONFIG_KUNIT)]
+#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
 impl Drop for OwnedProg {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the program came from `bpf_prog_alloc()`, was never

@@ -4,10 +4,7 @@
 //!
 //! C header: [`include/crypto/sha2.h`](srctree/include/crypto/sha2.h)
 
-use crate::{
-    bindings,
-    iov::Kvec, //
-};
+use crate::bindings;
 
 /// Size of a SHA-256 digest in bytes.
 pub const SHA256_DIGEST_SIZE: usize = bindings::SHA256_DIGEST_SIZE as usize;
@@ -19,7 +16,8 @@ pub type Sha256Digest = [u8; SHA256_DIGEST_SIZE];
 ///
 /// Data is fed in any number of pieces with [`Sha256::update`]; the digest is the same as that of
 /// the pieces' concatenation, which never has to exist in memory. The context holds state derived
-/// from the data: it is zeroed when the computation ends, finished or not.
+/// from the data: where it lies when the computation ends, finished or not, it is zeroed (copies a
+/// move leaves behind are not).
 ///
 /// # Invariants
 ///
@@ -59,14 +57,6 @@ impl Sha256 {
         // SAFETY: By the type invariant `self.ctx` is initialised; `data` is valid for reads of
         // `data.len()` bytes.
         unsafe { bindings::sha256_update(&mut self.ctx, data.as_ptr(), data.len()) };
-    }
-
-    /// Feeds the bytes `piece` describes into the computation; C reads them.
-    #[inline]
-    pub fn update_kvec(&mut self, piece: &Kvec<'_>) {
-        // SAFETY: By the type invariant `self.ctx` is initialised; `piece` is valid for reads of
-        // its length by the type invariant of `Kvec`.
-        unsafe { bindings::sha256_update(&mut self.ctx, piece.as_ptr(), piece.len()) };
     }
 
     /// Ends the computation and returns the digest.
