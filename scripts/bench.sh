@@ -1,29 +1,35 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make bench: signed_loader_bench in the c and the rust guest, alternating,
-# then one table (size c_us rust_us rust/c limit_us rust/limit), a
-# CSV and a PNG plot in $OUT.
+# make bench: signed_loader_bench in three guests, alternating: unpatched 7.3
+# (c73: VARIANT=c SERIES=/dev/null), the series' C path (c) and the Rust path
+# (rust); then one table, a CSV and a PNG plot in $OUT.
 #
 # limit_us is what a signed load cannot go below on this guest: the unsigned
 # load of the same program and maps, plus the kernel's SHA-256 over the
-# metadata bytes, plus one PKCS#7 verification of an empty payload.  All
-# figures are medians from the rust guest except c_us.
+# metadata bytes, plus one PKCS#7 verification of an empty payload, all from
+# the rust guest.
 . "$TOP/scripts/lib.sh"
 
 PARAMS=${BENCH_PARAMS:-reps=30,budget=10}
 # TCG timings drift by 10-20 % from one guest boot to the next (host noise):
-# the guests alternate, c rust c rust ..., and each figure is the lowest
-# median of the rounds.
+# the guests alternate, c73 c rust c73 c rust ..., and each figure is the
+# lowest median of the rounds.
 ROUNDS=${BENCH_ROUNDS:-2}
+GUESTS=${BENCH_GUESTS:-c73 c rust}
 rc=0 files=
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	for v in c rust; do
-		echo "==> bench     round $r/$ROUNDS VARIANT=$v $PARAMS"
-		make -s -C "$TOP" run VARIANT=$v OUT="$OUT/bench-$v-$r" \
+	for g in $GUESTS; do
+		case $g in
+		c73) v=c series=/dev/null ;;
+		c | rust) v=$g series=$TOP/kernel-patch/series ;;
+		*) die "BENCH_GUESTS: unknown guest '$g' (c73, c, rust)" ;;
+		esac
+		echo "==> bench     round $r/$ROUNDS $g (VARIANT=$v SERIES=$series) $PARAMS"
+		make -s -C "$TOP" run VARIANT=$v SERIES="$series" OUT="$OUT/bench-$g-$r" \
 			TESTS=signed_loader_bench SIGNED_PARAMS="$PARAMS" BOOT_TIMEOUT=1800 ||
-			{ rc=1; echo "bench: error: the $v guest failed; see $OUT/bench-$v-$r/serial.log" >&2; }
-		files="$files $OUT/bench-$v-$r/results.txt"
+			{ rc=1; echo "bench: error: the $g guest failed; see $OUT/bench-$g-$r/serial.log" >&2; }
+		files="$files $OUT/bench-$g-$r/results.txt"
 	done
 	r=$((r + 1))
 done
@@ -40,7 +46,12 @@ awk -v out="$CSV" '
 	}
 	# keep the lowest of the rounds
 	function low(arr, k, x) { if (!((k) in arr) || x < arr[k]) arr[k] = x }
-	FNR == 1 { v = (FILENAME ~ /bench-c-[0-9]+\//) ? "c" : "rust" }
+	FNR == 1 {
+		v = FILENAME
+		sub(/.*\/bench-/, "", v)
+		sub(/-[0-9]+\/.*/, "", v)
+	}
+	function ratio(a, b) { return b > 0 ? a / b : 0 }
 	/^bench: size=/ {
 		s = val($0, "size")
 		if (!(s in seen)) { seen[s] = 1; sizes[n++] = s }
@@ -61,33 +72,38 @@ awk -v out="$CSV" '
 		ksig[k] = val($0, "sig_bytes")
 	}
 	END {
-		printf "%10s %10s %10s %7s %10s %10s %11s %9s %13s %13s\n", "size", "c_us",
-			"rust_us", "rust/c", "limit_us", "rust/limit", "unsigned_us",
-			"sha256_us", "c_extra_B", "rust_extra_B"
-		print "size,c_us,rust_us,rust_over_c,limit_us,rust_over_limit,unsigned_us,sha256_us,pkcs7_us,c_p90_us,rust_p90_us,c_extra_bytes,rust_extra_bytes,c_reps,rust_reps" > out
+		printf "%10s %10s %10s %10s %9s %7s %10s %10s %11s %9s %12s %12s %12s\n", "size",
+			"c73_us", "c_us", "rust_us", "rust/c73", "rust/c", "limit_us", "rust/limit",
+			"unsigned_us", "sha256_us", "c73_extra_B", "c_extra_B", "rust_extra_B"
+		print "size,c73_us,c_us,rust_us,rust_over_c73,rust_over_c,limit_us,rust_over_limit,unsigned_us,sha256_us,pkcs7_us,c73_p90_us,c_p90_us,rust_p90_us,c73_extra_bytes,c_extra_bytes,rust_extra_bytes,c73_reps,c_reps,rust_reps" > out
 		for (i = 0; i < n; i++) {
 			s = sizes[i]
 			limit = unsigned["rust", s] + sha["rust", s] + pkcs7["rust"]
-			rc_ = signed["c", s] > 0 ? signed["rust", s] / signed["c", s] : 0
-			rl = limit > 0 ? signed["rust", s] / limit : 0
-			printf "%10d %10.1f %10.1f %7.2f %10.1f %10.2f %11.1f %9.1f %13d %13d\n", s,
-				signed["c", s], signed["rust", s], rc_, limit, rl,
-				unsigned["rust", s], sha["rust", s], extra["c", s], extra["rust", s]
-			printf "%d,%.1f,%.1f,%.3f,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%d\n", s,
-				signed["c", s], signed["rust", s], rc_, limit, rl, unsigned["rust", s],
-				sha["rust", s], pkcs7["rust"], p90["c", s], p90["rust", s],
-				extra["c", s], extra["rust", s], reps["c", s], reps["rust", s] > out
+			r73 = ratio(signed["rust", s], signed["c73", s])
+			rc_ = ratio(signed["rust", s], signed["c", s])
+			rl = ratio(signed["rust", s], limit)
+			printf "%10d %10.1f %10.1f %10.1f %9.2f %7.2f %10.1f %10.2f %11.1f %9.1f %12d %12d %12d\n",
+				s, signed["c73", s], signed["c", s], signed["rust", s], r73, rc_, limit, rl,
+				unsigned["rust", s], sha["rust", s], extra["c73", s], extra["c", s],
+				extra["rust", s]
+			printf "%d,%.1f,%.1f,%.1f,%.3f,%.3f,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%d,%d,%d\n",
+				s, signed["c73", s], signed["c", s], signed["rust", s], r73, rc_, limit, rl,
+				unsigned["rust", s], sha["rust", s], pkcs7["rust"], p90["c73", s], p90["c", s],
+				p90["rust", s], extra["c73", s], extra["c", s], extra["rust", s],
+				reps["c73", s], reps["c", s], reps["rust", s] > out
 		}
-		printf "pkcs7 verification of an empty payload: c %.1f us, rust %.1f us\n", pkcs7["c"], pkcs7["rust"]
+		printf "pkcs7 verification of an empty payload: c73 %.1f us, c %.1f us, rust %.1f us\n",
+			pkcs7["c73"], pkcs7["c"], pkcs7["rust"]
 		if (nk) {
 			printf "\none PKCS#7 verification per key type (signed minus unsigned map-less load, us):\n"
-			printf "%12s %10s %10s %10s %7s\n", "key", "sig_bytes", "c_us", "rust_us", "rust/c"
+			printf "%12s %10s %10s %10s %10s %9s %7s\n", "key", "sig_bytes", "c73_us", "c_us",
+				"rust_us", "rust/c73", "rust/c"
 		}
 		for (i = 0; i < nk; i++) {
 			k = keys[i]
-			cu = kpkcs7["c", k]
-			ru = kpkcs7["rust", k]
-			printf "%12s %10d %10.1f %10.1f %7.2f\n", k, ksig[k], cu, ru, cu > 0 ? ru / cu : 0
+			printf "%12s %10d %10.1f %10.1f %10.1f %9.2f %7.2f\n", k, ksig[k], kpkcs7["c73", k],
+				kpkcs7["c", k], kpkcs7["rust", k], ratio(kpkcs7["rust", k], kpkcs7["c73", k]),
+				ratio(kpkcs7["rust", k], kpkcs7["c", k])
 		}
 	}' $files | tee "$OUT/bench.txt"
 
@@ -101,11 +117,12 @@ in_root gnuplot -e "
 	set grid;
 	set xlabel 'signed metadata (bytes)';
 	set ylabel 'BPF_PROG_LOAD latency, median (us)';
-	set title 'Signed loads under QEMU TCG: C vs Rust vs the hashing limit';
+	set title 'Signed loads under QEMU TCG: 7.3 C, series C, Rust, hashing limit';
 	x(s) = s < 1 ? 1 : s;
-	plot '$CSV' skip 1 using (x(\$1)):2 with linespoints title 'C (7.3 path)',
-	     '' skip 1 using (x(\$1)):3 with linespoints title 'Rust',
-	     '' skip 1 using (x(\$1)):7 with linespoints title 'unsigned load',
-	     '' skip 1 using (x(\$1)):5 with linespoints dt 2 title 'limit: unsigned + SHA-256 + PKCS#7'
+	plot '$CSV' skip 1 using (x(\$1)):2 with linespoints title 'C, unpatched 7.3',
+	     '' skip 1 using (x(\$1)):3 with linespoints title 'C, the series',
+	     '' skip 1 using (x(\$1)):4 with linespoints title 'Rust',
+	     '' skip 1 using (x(\$1)):9 with linespoints title 'unsigned load',
+	     '' skip 1 using (x(\$1)):7 with linespoints dt 2 title 'limit: unsigned + SHA-256 + PKCS#7'
 " >"$OUT/bench-plot.log" 2>&1 || die "gnuplot failed; see $OUT/bench-plot.log"
 echo "==> bench     table: $OUT/bench.txt  csv: $CSV  plot: $OUT/bench.png"

@@ -9,8 +9,9 @@
 # Each commit becomes kernel-patch/NNNN-*.patch with its changes to files
 # other than the overlay's new files; those (new files under rust/kernel,
 # rust/helpers, kernel/bpf/*.rs and the BPF selftests' prog_tests and progs)
-# are copied into this repository instead and kernel-patch/files names the
-# commit that adds each.  Selftests are not copied back: this repository
+# are copied into this repository instead, in their last version, and
+# kernel-patch/files names the commit that adds each; a later commit's
+# change to such a file stays in its patch.  Selftests are not copied back: this repository
 # holds them (edit them here, not in GIT_DIR).
 set -eu
 [ $# = 2 ] || { echo "usage: $0 GIT_DIR BASE" >&2; exit 2; }
@@ -48,14 +49,14 @@ for c in $(git -C "$G" rev-list --reverse "$BASE..HEAD"); do
 		mkdir -p "$top/$(dirname "$r")"
 		git -C "$G" show "$c:$f" >"$top/$r"
 	done
-	# Overlay files the commit changes but did not add come from the
-	# repository too.
+	# Overlay files the commit changes but did not add: the repository
+	# gets the new version, and the patch keeps the change (make series
+	# undoes it for the patch that adds the file).  Selftests live here.
 	for f in $(git -C "$G" diff-tree --no-commit-id -r --diff-filter=M --name-only "$c"); do
 		git -C "$G" cat-file -e "$BASE:$f" 2>/dev/null && continue
 		r=$(repo_path "$f") || :
 		[ -n "$r" ] || continue
-		excl="$excl :(exclude)$f"
-		case $r in selftests/*) continue ;; esac
+		case $r in selftests/*) excl="$excl :(exclude)$f"; continue ;; esac
 		git -C "$G" show "$c:$f" >"$top/$r"
 	done
 	# Overlay files it deletes leave the repository and the map.
@@ -85,6 +86,12 @@ for c in $(git -C "$G" rev-list --reverse "$BASE..HEAD"); do
 		printf -- '---\n' >>"$out"
 	fi
 	echo "$num-$subj.patch" >>"$top/kernel-patch/series"
+done
+# Overlay files of this repository that no commit adds any more.
+for r in $(cd "$top" && find rust -type f | sort); do
+	grep -q " $r\$" "$files" && continue
+	echo "export-patches: $r is in no commit of the series; removed" >&2
+	rm -f "$top/$r"
 done
 {
 	sed -n '/^#/p' "$top/kernel-patch/files"

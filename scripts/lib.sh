@@ -185,6 +185,24 @@ tree_path() {
 	return 1
 }
 
+# overlay_tree_paths: the tree paths of the new files kernel-patch/files names.
+overlay_tree_paths() {
+	grep -v '^#' "$TOP/kernel-patch/files" | awk 'NF { print $2 }' |
+		while read -r r; do tree_path "$r" || :; done
+}
+
+# patch_sections PATCH SKIP|ONLY PATHS: PATCH without (SKIP) or with only
+# (ONLY) the diff sections of the tree paths PATHS (space-separated); what
+# precedes the first section (the message) is kept with SKIP.
+patch_sections() {
+	awk -v mode="$2" -v paths="$3" '
+		BEGIN { n = split(paths, a, " "); for (i = 1; i <= n; i++) s[a[i]] = 1
+			keep = mode == "SKIP" }
+		/^diff --git / { f = $3; sub(/^a\//, "", f)
+			keep = mode == "SKIP" ? !(f in s) : (f in s) }
+		keep { print }' "$1"
+}
+
 # git_identity: GIT_NAME and GIT_EMAIL from the repository's git configuration,
 # read on the host (the build root does not see the host's ~/.gitconfig).
 git_identity() {
@@ -202,6 +220,10 @@ patches() {
 
 # Paths shared by the steps.
 SRC_DIR=$CACHE/src
-WORK=${KWORK:-$CACHE/work/linux}
-BUILD=${KBUILD_DIR:-$CACHE/build/$VARIANT}
-SELFTEST_OUT=$CACHE/selftests/$VARIANT
+# SERIES=/dev/null (unpatched 7.3) gets trees of its own, so that switching
+# between it and the series does not rebuild either from scratch.
+base73=
+[ "${SERIES:-}" != /dev/null ] || base73=-73
+WORK=${KWORK:-$CACHE/work/linux$base73}
+BUILD=${KBUILD_DIR:-$CACHE/build/$VARIANT$base73}
+SELFTEST_OUT=$CACHE/selftests/$VARIANT$base73

@@ -26,7 +26,7 @@ g clean -q -fdx
 build() {
 	rm -f "$B/.config.frags"
 	if ! KWORK=$T KBUILD_DIR=$B FRAGMENTS=$2 VARIANT=$1 \
-	    OPTIONAL_OPTIONS="CONFIG_BPF_PROG_SIG_RUST CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST" \
+	    OPTIONAL_OPTIONS="CONFIG_BPF_PROG_SIG_RUST CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST CONFIG_RUST_BPF_ABSTRACTIONS_KUNIT_TEST" \
 	    OUT="$OUT/series-check-build" sh "$TOP/scripts/kernel.sh" >>"$LOG" 2>&1; then
 		tail -n 30 "$OUT/series-check-build/kernel.log" >&2
 		return 1

@@ -60,6 +60,15 @@ for p in $(patches); do
 		dst=$(tree_path "$f") || die "$f is not under an overlay directory"
 		mkdir -p "$T/$(dirname "$dst")"
 		cp "$TOP/$f" "$T/$dst"
+		# The repository has the last version: undo what later patches
+		# change in it, last patch first.
+		for q in $(patches | awk -v n=$n 'NR > n' | sort -r); do
+			patch_sections "$TOP/kernel-patch/$q" ONLY "$dst" >"$OUT/series.sec"
+			[ -s "$OUT/series.sec" ] || continue
+			patch -R -s --no-backup-if-mismatch -r - "$T/$dst" <"$OUT/series.sec" \
+				>>"$LOG" 2>&1 ||
+				die "kernel-patch/$q does not apply to $f as the series has it"
+		done
 		g add -f "$dst"
 	done
 	g diff --cached --quiet && die "patch $p adds nothing"
@@ -75,7 +84,7 @@ for p in $(patches); do
 	echo "    $num $subj" | tee -a "$LOG"
 done
 rm -f "$OUT/series.msg" "$OUT/series.info" "$OUT/series.commit" \
-	"$OUT/series.files" "$OUT/series.mapped"
+	"$OUT/series.files" "$OUT/series.mapped" "$OUT/series.sec"
 
 rm -rf "$OUT/series"
 run_logged git -C "$T" format-patch -q --cover-letter --no-signature \

@@ -57,17 +57,22 @@ while read -r f; do
 		cp -p "$PRISTINE/$f" "$STAGE/$f"
 	fi
 done <"$LIST.all"
+# A patch may change a new file an earlier one added: the overlay has its
+# last version, so those changes are not applied here.
+ovl=$(overlay_tree_paths | tr '\n' ' ')
 for p in $PATCHES; do
 	# A patch of new files only carries its message here (kernel-patch/files
 	# lists its files); there is nothing to apply.
-	grep -q '^diff --git ' "$TOP/kernel-patch/$p" || continue
+	patch_sections "$TOP/kernel-patch/$p" SKIP "$ovl" >"$STAGE.patch"
+	grep -q '^diff --git ' "$STAGE.patch" || continue
 	echo "    applying $p" >>"$LOG"
 	if ! patch -d "$STAGE" -p1 -N -s --no-backup-if-mismatch -r - \
-	    <"$TOP/kernel-patch/$p" >>"$LOG" 2>&1; then
+	    <"$STAGE.patch" >>"$LOG" 2>&1; then
 		tail -n 20 "$LOG" >&2
 		die "patch kernel-patch/$p does not apply to $ident; rebase it"
 	fi
 done
+rm -f "$STAGE.patch"
 echo "$OVERLAY" | tr ' ' '\n' | while IFS=: read -r from to; do
 	[ -d "$TOP/$from" ] || continue
 	mkdir -p "$STAGE/$to"

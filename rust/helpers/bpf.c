@@ -9,6 +9,7 @@ __rust_helper struct bpf_insn *rust_helper_bpf_prog_insns(struct bpf_prog *prog)
 	return prog->insnsi;
 }
 
+#if IS_ENABLED(CONFIG_RUST_BPF_ABSTRACTIONS_KUNIT_TEST)
 __rust_helper u8 *rust_helper_bpf_prog_digest(struct bpf_prog *prog)
 {
 	return prog->digest;
@@ -19,22 +20,6 @@ __rust_helper unsigned int rust_helper_bpf_prog_size(unsigned int proglen)
 	return bpf_prog_size(proglen);
 }
 
-__rust_helper u8 rust_helper_bpf_insn_dst_reg(const struct bpf_insn *insn)
-{
-	return insn->dst_reg;
-}
-
-__rust_helper u8 rust_helper_bpf_insn_src_reg(const struct bpf_insn *insn)
-{
-	return insn->src_reg;
-}
-
-__rust_helper s32 rust_helper_bpf_key_serial(const struct bpf_key *key)
-{
-	return bpf_key_serial(key);
-}
-
-#if IS_ENABLED(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)
 __rust_helper struct bpf_insn rust_helper_bpf_insn_make(u8 code, u8 dst_reg,
 							u8 src_reg, s16 off,
 							s32 imm)
@@ -48,6 +33,7 @@ __rust_helper struct bpf_insn rust_helper_bpf_insn_make(u8 code, u8 dst_reg,
 	};
 }
 
+/* As tools/lib/bpf/skel_internal.h declares it for in-kernel loaders. */
 int kern_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size);
 
 /* A referenced map made by BPF_MAP_CREATE, for the KUnit tests. */

@@ -16,32 +16,26 @@ mod insn;
 mod key;
 mod map;
 mod prog;
+mod sig;
 mod verifier;
 
 pub use insn::Insn;
 #[cfg(CONFIG_KEYS)]
-pub use key::{
-    Key,
-    KeyringType, //
-};
+pub use key::Key;
 pub use map::{
     ArrayValue,
     Map,
-    MapType, //
+    MapType,
+    MetadataError, //
 };
-#[cfg(CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST)]
-pub use prog::OwnedProg;
-pub use prog::{
-    prog_digest,
-    Prog, //
+pub use prog::Prog;
+pub use sig::{
+    BpfPtr,
+    Signature, //
 };
 #[cfg(CONFIG_KEYS)]
 pub use verifier::Verified;
-pub use verifier::{
-    BpfPtr,
-    Signature,
-    VerifierEnv, //
-};
+pub use verifier::VerifierEnv;
 
 use crate::{
     bindings,
@@ -57,4 +51,14 @@ use crate::{
 pub fn dynptr_check_size(size: u64) -> Result {
     // SAFETY: `bpf_dynptr_check_size()` only compares its argument.
     to_result(unsafe { bindings::bpf_dynptr_check_size(size) })
+}
+
+/// Checks a signed load's `signature_size` (`bpf_sig_check_size()`): a signature is copied into
+/// one slab object, never into a larger buffer.
+///
+/// Fails with [`EINVAL`] otherwise.
+#[inline]
+pub fn sig_check_size(size: u32) -> Result {
+    // SAFETY: `bpf_sig_check_size()` only compares its argument.
+    to_result(unsafe { bindings::bpf_sig_check_size(size) })
 }

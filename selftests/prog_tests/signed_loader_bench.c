@@ -81,8 +81,9 @@ struct load {
 	const void *sig;	/* NULL: an unsigned load */
 	__u32 sig_sz;
 	/*
-	 * The maps of a signed load, made anew after each verified load, which
-	 * seals them (metadata maps are single-use); outside the timed part.
+	 * The maps of a signed load, made anew after each verified load: the
+	 * program keeps them reserved until it is freed, which close() does
+	 * not wait for. Outside the timed part.
 	 */
 	struct maps *remake;
 };

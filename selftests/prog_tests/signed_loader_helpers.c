@@ -228,7 +228,7 @@ static int tr_write(const char *dir, const char *file, const char *val,
 		    int flags)
 {
 	ssize_t len = strlen(val);
-	char path[128];
+	char path[256];
 	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -243,7 +243,7 @@ static int tr_write(const char *dir, const char *file, const char *val,
 
 void sl_tracer_stop(struct sl_tracer *t)
 {
-	char path[64];
+	char path[sizeof(t->dir) + 64];
 	int i;
 
 	for (i = 0; i < t->enabled; i++) {
@@ -251,42 +251,49 @@ void sl_tracer_stop(struct sl_tracer *t)
 		tr_write(t->dir, path, "0", 0);
 	}
 	t->enabled = 0;
-	if (t->dir)
-		tr_write(t->dir, "set_event_pid", "", O_TRUNC);
 	if (t->on_fd >= 0) {
-		if (pwrite(t->on_fd, &t->was_on, 1, 0) != 1)
-			fprintf(stderr, "signed_loader: cannot restore tracing_on\n");
 		close(t->on_fd);
 		t->on_fd = -1;
 	}
+	if (t->dir[0] && rmdir(t->dir))
+		fprintf(stderr, "signed_loader: cannot remove %s: %s\n", t->dir,
+			strerror(errno));
+	t->dir[0] = 0;
 }
 
-/* Trace this thread's kmem events, with tracing off until a load. */
+/*
+ * Trace this thread's kmem events in a tracefs instance of its own, with
+ * tracing off until a load: the global trace buffer, its events and
+ * settings are left as they are.
+ */
 int sl_tracer_start(struct sl_tracer *t)
 {
-	static const char * const dirs[] = {
+	static const char * const roots[] = {
 		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
 	};
-	char path[128], pid[32];
+	char path[sizeof(t->dir) + 64], pid[32];
+	long tid = syscall(SYS_gettid);
 	int i;
 
 	memset(t, 0, sizeof(*t));
 	t->on_fd = -1;
-	t->was_on = '1';
-	for (i = 0; i < (int)ARRAY_SIZE(dirs) && !t->dir; i++) {
-		snprintf(path, sizeof(path), "%s/trace", dirs[i]);
+	for (i = 0; i < (int)ARRAY_SIZE(roots); i++) {
+		snprintf(path, sizeof(path), "%s/instances", roots[i]);
 		if (!access(path, F_OK))
-			t->dir = dirs[i];
+			break;
 	}
-	if (!t->dir)
+	if (i == (int)ARRAY_SIZE(roots))
 		return -ENOENT;
+	snprintf(t->dir, sizeof(t->dir), "%s/signed_loader_%ld", path, tid);
+	if (mkdir(t->dir, 0700)) {
+		t->dir[0] = 0;
+		return -ENOENT;
+	}
 	snprintf(path, sizeof(path), "%s/tracing_on", t->dir);
 	t->on_fd = open(path, O_RDWR);
-	if (t->on_fd < 0)
+	if (t->on_fd < 0 || pwrite(t->on_fd, "0", 1, 0) != 1)
 		goto err;
-	if (pread(t->on_fd, &t->was_on, 1, 0) != 1 || pwrite(t->on_fd, "0", 1, 0) != 1)
-		goto err;
-	snprintf(pid, sizeof(pid), "%ld", (long)syscall(SYS_gettid));
+	snprintf(pid, sizeof(pid), "%ld", tid);
 	if (tr_write(t->dir, "set_event_pid", pid, O_TRUNC))
 		goto err;
 	for (i = 0; i < (int)ARRAY_SIZE(kmem_events); i++) {
@@ -333,7 +340,7 @@ static bool null_ptr(const char *s, const char *key)
 static long long trace_bytes(const char *dir)
 {
 	long long sum = 0, page = sysconf(_SC_PAGESIZE), v;
-	char path[128], *line = NULL, *p;
+	char path[256], *line = NULL, *p;
 	size_t cap = 0;
 	FILE *f;
 

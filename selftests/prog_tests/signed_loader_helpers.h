@@ -81,12 +81,12 @@ bool sl_with_key(void (*fn)(const char *dir));
 /*
  * Bytes the kernel allocates in this thread between sl_trace_begin() and
  * sl_trace_end(), from the tracefs kmem events (kmalloc, kmem_cache_alloc,
- * mm_page_alloc); sl_tracer_stop() restores tracefs as it was.
+ * mm_page_alloc) in a tracefs instance of its own, which sl_tracer_stop()
+ * removes: nothing global in tracefs changes.
  */
 struct sl_tracer {
-	const char *dir;
-	int on_fd;	/* tracing_on, kept open across the traced load */
-	char was_on;
+	char dir[192];	/* the instance */
+	int on_fd;	/* its tracing_on, kept open across the traced load */
 	int enabled;	/* that many kmem events are on */
 };
 

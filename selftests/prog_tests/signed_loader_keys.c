@@ -122,7 +122,11 @@ static void key_cleanup(char *dir)
 		sl_run_setup("cleanup", dir);
 }
 
-/* Sign sl_insns with the key of @type and load it: the signature's size. */
+/*
+ * Sign sl_insns with the key of @type and load it: the signature's size.
+ * -EOPNOTSUPP if openssl cannot make such a key (before OpenSSL 3.5 for
+ * ML-DSA) or the kernel lacks the algorithm (-ENOPKG).
+ */
 static int sign_and_load(const char *type, __u8 *sig, __u32 *sig_sz)
 {
 	char tmpl[] = "/tmp/signed_loader_keysXXXXXX";
@@ -132,8 +136,10 @@ static int sign_and_load(const char *type, __u8 *sig, __u32 *sig_sz)
 	int fd, err;
 
 	dir = key_setup(type, tmpl);
-	if (!ASSERT_OK_PTR(dir, type))
-		return -EINVAL;
+	if (!dir) {
+		printf("%s: openssl cannot make a %s key\n", __func__, type);
+		return -EOPNOTSUPP;
+	}
 	if (old)
 		snprintf(saved, sizeof(saved), "%s", old);
 	setenv("VERIFY_SIG_KEY_TYPE", type, 1);
@@ -145,6 +151,11 @@ static int sign_and_load(const char *type, __u8 *sig, __u32 *sig_sz)
 	if (!ASSERT_OK(err, "sign-file"))
 		goto out;
 	fd = sl_load(NULL, 0, sig, *sig_sz, KEY_SPEC_SESSION_KEYRING, true);
+	if (fd == -ENOPKG) {
+		printf("%s: the kernel cannot verify %s signatures\n", __func__, type);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	if (ASSERT_OK_FD(fd, type))
 		close(fd);
 	err = fd < 0 ? fd : 0;
@@ -181,13 +192,16 @@ static void signature_sizes(void)
 	static __u8 sig[SL_SIG_SZ];
 	__u32 sizes[ARRAY_SIZE(key_types)] = {}, limit, sig_sz;
 	char line[256];
-	int i, off;
+	int i, off, err;
+	bool skipped = false;
 
 	limit = probe_signature_limit();
 	off = snprintf(line, sizeof(line), "%s: limit=%u", __func__, limit);
 	for (i = 0; i < (int)ARRAY_SIZE(key_types); i++) {
 		sig_sz = sizeof(sig);
-		if (sign_and_load(key_types[i], sig, &sig_sz))
+		err = sign_and_load(key_types[i], sig, &sig_sz);
+		skipped |= err == -EOPNOTSUPP;
+		if (err)
 			continue;
 		sizes[i] = sig_sz;
 		off += snprintf(line + off, sizeof(line) - off, " %s=%u",
@@ -197,7 +211,10 @@ static void signature_sizes(void)
 	printf("%s\n", line);
 	/* The tests' kernels use SLUB: two pages, 8 KiB with 4 KiB pages. */
 	ASSERT_GE(limit, 8192, "signature size limit");
-	ASSERT_GT(sizes[4], 4096, "an ML-DSA-87 signature is over one page");
+	if (sizes[4])
+		ASSERT_GT(sizes[4], 4096, "an ML-DSA-87 signature is over one page");
+	if (skipped)
+		test__skip();
 }
 
 #define VALUE_SZ (1024 * 1024)
@@ -222,8 +239,11 @@ static void mldsa_one(const char *type)
 	char *dir;
 
 	dir = key_setup(type, tmpl);
-	if (!ASSERT_OK_PTR(dir, "ML-DSA key"))
+	if (!dir) {
+		printf("mldsa_without_authattrs: openssl cannot make a %s key\n", type);
+		test__skip();
 		return;
+	}
 	snprintf(data, sizeof(data), "%s/payload", dir);
 	snprintf(raw, sizeof(raw), "%s/payload.sig", dir);
 	snprintf(key, sizeof(key), "%s/signing_key.pem", dir);
@@ -261,6 +281,11 @@ static void mldsa_one(const char *type)
 	}
 	printf("mldsa_without_authattrs: type=%s sig_bytes=%zu payload=%zu alloc_bytes=%lld fd=%d\n",
 	       type, blen, len, bytes, fd);
+	if (fd == -ENOPKG) {
+		printf("mldsa_without_authattrs: the kernel cannot verify %s\n", type);
+		test__skip();
+		goto out;
+	}
 	if (ASSERT_OK_FD(fd, "signed load without signed attributes"))
 		close(fd);
 

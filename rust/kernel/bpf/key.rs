@@ -14,37 +14,6 @@ use crate::{
 };
 use core::ptr::NonNull;
 
-/// The kind of keyring a signature was verified against (`enum bpf_sig_keyring`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum KeyringType {
-    /// No keyring: the program is not signed.
-    None = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_NONE,
-    /// The builtin (primary) system keyring.
-    Builtin = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_BUILTIN,
-    /// The secondary system keyring (and the builtin one).
-    Secondary = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_SECONDARY,
-    /// The platform keyring.
-    Platform = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_PLATFORM,
-    /// A keyring of the user's, by serial number.
-    User = bindings::bpf_sig_keyring_BPF_SIG_KEYRING_USER,
-}
-
-impl KeyringType {
-    /// The kind of keyring a `keyring_id` of `BPF_PROG_LOAD` names (`bpf_sig_keyring_type()`):
-    /// 0 and the `VERIFY_USE_*_KEYRING` ids are system keyrings, anything else a serial number.
-    pub fn of_keyring_id(keyring_id: i32) -> Self {
-        // SAFETY: `bpf_sig_keyring_type()` only classifies its argument.
-        match unsafe { bindings::bpf_sig_keyring_type(keyring_id) } {
-            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_BUILTIN => Self::Builtin,
-            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_SECONDARY => Self::Secondary,
-            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_PLATFORM => Self::Platform,
-            bindings::bpf_sig_keyring_BPF_SIG_KEYRING_USER => Self::User,
-            _ => Self::None,
-        }
-    }
-}
-
 /// A signing keyring (`struct bpf_key`), owned, with the `keyring_id` that named it.
 ///
 /// # Invariants
@@ -57,16 +26,11 @@ pub struct Key {
 }
 
 impl Key {
-    /// `VERIFY_USE_SECONDARY_KEYRING`: the builtin and secondary system keyrings.
-    pub const SECONDARY_KEYRING_ID: i32 = bindings::VERIFY_USE_SECONDARY_KEYRING;
-
-    /// `VERIFY_USE_PLATFORM_KEYRING`: the platform keyring.
-    pub const PLATFORM_KEYRING_ID: i32 = bindings::VERIFY_USE_PLATFORM_KEYRING;
-
     /// Looks up the keyring that a `keyring_id` of `BPF_PROG_LOAD` names: a system keyring, or a
     /// key or keyring of the caller's by serial number (`bpf_sig_lookup_keyring()`).
     ///
-    /// The permission to use a key of the caller's is checked when it verifies a signature.
+    /// The permission to use a key of the caller's is checked when it verifies a signature. This
+    /// may sleep.
     pub fn lookup(keyring_id: i32) -> Option<Self> {
         // SAFETY: `bpf_sig_lookup_keyring()` accepts any id and returns NULL for a bad one.
         let ptr = NonNull::new(unsafe { bindings::bpf_sig_lookup_keyring(keyring_id) })?;
@@ -85,17 +49,10 @@ impl Key {
         self.keyring_id
     }
 
-    /// The key's serial number; 0 for a system keyring.
-    #[inline]
-    pub fn serial(&self) -> i32 {
-        // SAFETY: By the type invariant the key is valid.
-        unsafe { bindings::bpf_key_serial(self.as_raw()) }
-    }
-
     /// Verifies a detached PKCS#7 signature for BPF (`VERIFYING_BPF_SIGNATURE`) with a key of
     /// this keyring (`bpf_key_verify_pkcs7()`): the signed data is the concatenation of `data`,
-    /// hashed where it lies. [`VerifierEnv::verify_signature`](super::VerifierEnv) gives it the
-    /// payload of the program being loaded.
+    /// hashed where it lies. [`VerifierEnv::verify_signature`](super::VerifierEnv::verify_signature)
+    /// gives it the payload of the program being loaded.
     ///
     /// Fails with [`EBADMSG`] if `sig` does not parse, [`EKEYREJECTED`] if it does not match,
     /// [`ENOKEY`] if no key of the keyring signed it, or another errno of the crypto layer.
@@ -118,6 +75,7 @@ impl Key {
 }
 
 impl Drop for Key {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: By the type invariant the key came from a lookup and is released only here.
         unsafe { bindings::bpf_key_put(self.as_raw()) };
