@@ -19,8 +19,11 @@
  *              unsigned load (tracefs kmem events of this task)
  *
  * Only the syscall is timed (CLOCK_MONOTONIC), the program fd is closed
- * outside.  After 3 warm-up runs each kind repeats at least reps times and
- * goes on until 1000 runs or budget seconds; the median and the 90th
+ * outside, and the maps of each kind are made anew after each load or
+ * hash: a signed program keeps its maps reserved until it is freed, and
+ * every kind then reads maps as fresh as the signed load's.  After 3
+ * warm-up runs each kind repeats at least reps times and goes on until
+ * 1000 runs or budget seconds; the median and the 90th
  * percentile are printed in microseconds.  One line per size,
  *
  *   bench: size=... maps=... reps=... signed_med_us=... ... extra_bytes=...
@@ -81,11 +84,13 @@ struct load {
 	const void *sig;	/* NULL: an unsigned load */
 	__u32 sig_sz;
 	/*
-	 * The maps of a signed load, made anew after each verified load: the
-	 * program keeps them reserved until it is freed, which close() does
-	 * not wait for. Outside the timed part.
+	 * The maps of the load, made anew after each one, outside the timed
+	 * part: a signed program keeps them reserved until it is freed, which
+	 * close() does not wait for, and every kind of measurement then reads
+	 * maps as fresh as the signed load's.
 	 */
 	struct maps *remake;
+	const char *prefix;
 };
 
 static void parse_params(void)
@@ -271,13 +276,16 @@ static int time_load(void *arg, double *us)
 		return fd;
 	close(fd);
 	*us = (t1 - t0) / 1e3;
-	return l->remake && l->remake->n ? make_maps(l->remake, "bench_s") : 0;
+	return l->remake && l->remake->n ? make_maps(l->remake, l->prefix) : 0;
 }
 
-/* The kernel hashes each frozen map's value: the sum over the maps. */
+/*
+ * The kernel hashes each frozen map's value: the sum over the maps, which
+ * are then made anew, as for the loads.
+ */
 static int time_hash(void *arg, double *us)
 {
-	const struct maps *m = arg;
+	struct maps *m = arg;
 	struct bpf_map_info info;
 	__u8 hash[HASH_SZ];
 	__u64 t0, sum = 0;
@@ -296,7 +304,7 @@ static int time_hash(void *arg, double *us)
 			return err;
 	}
 	*us = sum / 1e3;
-	return 0;
+	return make_maps(m, "bench_s");
 }
 
 /* One load with tracing on; *@bytes is -1 if tracing did not work. */
@@ -312,7 +320,7 @@ static int traced_load(struct sl_tracer *t, const struct load *l, long long *byt
 	if (fd < 0)
 		return fd;
 	close(fd);
-	return l->remake && l->remake->n ? make_maps(l->remake, "bench_s") : 0;
+	return l->remake && l->remake->n ? make_maps(l->remake, l->prefix) : 0;
 }
 
 /* ---- one size ---------------------------------------------------------- */
@@ -367,9 +375,10 @@ static int bench_size(const char *dir, __u32 size, struct stats *signed_st,
 	if (!ASSERT_OK(err, "sign"))
 		goto out;
 
-	sl = (struct load){ .fds = n ? sm.fds : NULL, .cnt = n,
-			    .sig = sig, .sig_sz = sig_sz, .remake = &sm };
-	ul = (struct load){ .fds = n ? um.fds : NULL, .cnt = n };
+	sl = (struct load){ .fds = n ? sm.fds : NULL, .cnt = n, .sig = sig,
+			    .sig_sz = sig_sz, .remake = &sm, .prefix = "bench_s" };
+	ul = (struct load){ .fds = n ? um.fds : NULL, .cnt = n, .remake = &um,
+			    .prefix = "bench_u" };
 	err = measure(time_load, &sl, signed_st);
 	if (!ASSERT_OK(err, "signed loads"))
 		goto out;
