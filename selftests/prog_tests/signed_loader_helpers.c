@@ -127,6 +127,13 @@ int sl_run_setup(const char *cmd, const char *dir)
 {
 	int pid, status;
 
+	/*
+	 * The script writes to the descriptors test_progs captures: flush
+	 * what this process has buffered first, or its lines and the
+	 * script's output interleave.
+	 */
+	fflush(stdout);
+	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -170,6 +177,8 @@ int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 		goto out;
 	}
 	close(fd);
+	fflush(stdout);
+	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
