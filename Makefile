@@ -65,7 +65,8 @@ lint: kernel
 stress: root source
 	@sh $(S)/stress.sh
 
-# signed_loader_bench in the c and the rust guest: table, CSV and PNG in OUT.
+# The signed-load benchmarks of the bench runner on 7.3, the series' C path and
+# Rust: table, CSV and PNG in OUT.
 bench: root source
 	@sh $(S)/bench.sh
 

@@ -8,7 +8,8 @@
 #
 # Each commit becomes kernel-patch/NNNN-*.patch with its changes to files
 # other than the overlay's new files; those (new files under rust/kernel,
-# rust/helpers, kernel/bpf/*.rs and the BPF selftests' prog_tests and progs)
+# rust/helpers, kernel/bpf/*.rs and the BPF selftests' prog_tests, progs and
+# benchs)
 # are copied into this repository instead, in their last version, and
 # kernel-patch/files names the commit that adds each; a later commit's
 # change to such a file stays in its patch.  Selftests are not copied back: this repository
@@ -28,6 +29,8 @@ repo_path() {
 		echo "selftests/prog_tests/${1#tools/testing/selftests/bpf/prog_tests/}" ;;
 	tools/testing/selftests/bpf/progs/*)
 		echo "selftests/progs/${1#tools/testing/selftests/bpf/progs/}" ;;
+	tools/testing/selftests/bpf/benchs/*)
+		echo "selftests/benchs/${1#tools/testing/selftests/bpf/benchs/}" ;;
 	esac
 }
 

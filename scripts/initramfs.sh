@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Pack the test guest's initramfs: busybox, test_progs and what it runs
 # (bash, openssl, keyctl, sign-file, verify_sig_setup.sh) with their shared
-# libraries, and selftests/vm/init as /init.
+# libraries, and selftests/vm/init as /init; with TESTS=bench also the bench
+# runner and benchs/run_bench_signed_loader.sh.
 . "$TOP/scripts/lib.sh"
 enter_root "$0" "$@"
 
@@ -39,6 +40,13 @@ for f in test_progs sign-file verify_sig_setup.sh; do
 	[ -e "$SELFTEST_OUT/$f" ] || die "no $SELFTEST_OUT/$f (selftests build incomplete)"
 	put "$SELFTEST_OUT/$f" "/selftests/$f"
 done
+# make bench: the bench runner and its script.
+if [ "$(tests_to_run)" = bench ]; then
+	[ -x "$SELFTEST_OUT/bench" ] || die "no $SELFTEST_OUT/bench; run 'make selftests TESTS=bench'"
+	put "$SELFTEST_OUT/bench" /selftests/bench
+	put "$WORK/tools/testing/selftests/bpf/benchs/run_bench_signed_loader.sh" \
+		/selftests/benchs/run_bench_signed_loader.sh
+fi
 for f in "$SELFTEST_OUT"/*.bpf.o; do
 	cp "$f" "$R/selftests/"
 done

@@ -77,7 +77,7 @@ in_root() {
 			KVM="${KVM:-}" BOOT_TIMEOUT="${BOOT_TIMEOUT:-}" \
 			FRAGMENTS="${FRAGMENTS:-}" SERIES="${SERIES:-}" TESTS="${TESTS:-}" \
 			SIGNED_PARAMS="${SIGNED_PARAMS:-}" KWORK="${KWORK:-}" \
-			KEYTYPES="${KEYTYPES:-}" \
+			KEYTYPES="${KEYTYPES:-}" BASE73="${BASE73:-}" \
 			KBUILD_DIR="${KBUILD_DIR:-}" OPTIONAL_OPTIONS="${OPTIONAL_OPTIONS:-}" \
 			GIT_NAME="${GIT_NAME:-}" GIT_EMAIL="${GIT_EMAIL:-}" \
 			"$@"
@@ -172,6 +172,7 @@ report_results() {
 OVERLAY="rust/kernel:rust/kernel rust/helpers:rust/helpers rust/bpf:kernel/bpf
 selftests/prog_tests:tools/testing/selftests/bpf/prog_tests
 selftests/progs:tools/testing/selftests/bpf/progs
+selftests/benchs:tools/testing/selftests/bpf/benchs
 Documentation:Documentation"
 
 # tree_path REPO_PATH: where a repository file lives in the kernel tree.
@@ -221,9 +222,11 @@ patches() {
 # Paths shared by the steps.
 SRC_DIR=$CACHE/src
 # SERIES=/dev/null (unpatched 7.3) gets trees of its own, so that switching
-# between it and the series does not rebuild either from scratch.
+# between it and the series does not rebuild either from scratch.  BASE73=1
+# shares them with a SERIES of selftests patches only (make bench: 7.3 with
+# the benchmark's patch), whose kernel is unpatched 7.3 too.
 base73=
-[ "${SERIES:-}" != /dev/null ] || base73=-73
+[ "${SERIES:-}" != /dev/null ] && [ -z "${BASE73:-}" ] || base73=-73
 WORK=${KWORK:-$CACHE/work/linux$base73}
 BUILD=${KBUILD_DIR:-$CACHE/build/$VARIANT$base73}
 SELFTEST_OUT=$CACHE/selftests/$VARIANT$base73

@@ -31,6 +31,16 @@ tests="signed_loader.c"
 progs="bpf_misc.h $(cd "$B/progs" && ls test_signed_loader*.c)"
 [ -d "$TOP/selftests/progs" ] &&
 	progs="$progs $(cd "$TOP/selftests/progs" && ls -- *.c)"
+# TESTS=bench (make bench): the bench runner too, with the BPF programs of
+# every benchmark it links (the skeletons its part of the Makefile names)
+# and the headers of progs/.
+targets=test_progs
+if [ "$(tests_to_run)" = bench ]; then
+	targets="test_progs bench"
+	progs="$progs $(sed -n '/^# Benchmark runner/,/^\$(OUTPUT)\/bench:/p' "$B/Makefile" |
+		grep -o '\$(OUTPUT)/[a-z_0-9]*\.skel\.h' | sed 's|^\$(OUTPUT)/\(.*\)\.skel\.h$|\1.c|' |
+		sort -u | paste -sd' ' -) $(cd "$B/progs" && ls -- *.h)"
+fi
 # shellcheck disable=SC2086
 sync_dir "$B/prog_tests" "$SELFTEST_OUT/prog_tests" $tests
 # shellcheck disable=SC2086
@@ -39,6 +49,7 @@ echo "    tests: $tests" | tee -a "$LOG"
 
 REL=$(realpath --relative-to="$B" "$SELFTEST_OUT")
 echo "    building test_progs (LLVM=-22) in $SELFTEST_OUT" | tee -a "$LOG"
+# shellcheck disable=SC2086
 run_logged make -C "$B" -j"${JOBS:-$(nproc)}" \
 	O="$BUILD" OUTPUT="$SELFTEST_OUT" VMLINUX_BTF="$BUILD/vmlinux" \
 	LLVM=-22 SKIP_LLVM=1 \
@@ -46,5 +57,5 @@ run_logged make -C "$B" -j"${JOBS:-$(nproc)}" \
 	VERIFY_SIG_HDR="$SELFTEST_OUT/verification_cert.h" \
 	LIBARENA_SKEL= LIBARENA_ASAN_SKEL= \
 	LSKELS= LSKELS_SIGNED= LSKELS_EXTRA= LINKED_SKELS= TEST_KMODS= \
-	test_progs
-echo "    done: $SELFTEST_OUT/test_progs" | tee -a "$LOG"
+	$targets
+echo "    done: $(for t in $targets; do printf '%s ' "$SELFTEST_OUT/$t"; done)" | tee -a "$LOG"

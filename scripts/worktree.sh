@@ -36,9 +36,14 @@ PATCHES=
 if [ -f "$SERIES" ]; then
 	PATCHES=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES")
 fi
+# pfile ENTRY: the patch file a series entry names (kernel-patch/ENTRY, or
+# ENTRY itself if it is an absolute path).
+pfile() {
+	case $1 in /*) echo "$1" ;; *) echo "$TOP/kernel-patch/$1" ;; esac
+}
 for p in $PATCHES; do
-	[ -f "$TOP/kernel-patch/$p" ] || die "kernel-patch/series names $p, which does not exist"
-	sed -n -e 's|^+++ b/||p' -e 's|^--- a/||p' "$TOP/kernel-patch/$p" |
+	[ -f "$(pfile "$p")" ] || die "$SERIES names $p, which does not exist"
+	sed -n -e 's|^+++ b/||p' -e 's|^--- a/||p' "$(pfile "$p")" |
 		sed 's/[[:space:]].*//' >>"$LIST.new"
 done
 # Files of the overlay.
@@ -63,13 +68,13 @@ ovl=$(overlay_tree_paths | tr '\n' ' ')
 for p in $PATCHES; do
 	# A patch of new files only carries its message here (kernel-patch/files
 	# lists its files); there is nothing to apply.
-	patch_sections "$TOP/kernel-patch/$p" SKIP "$ovl" >"$STAGE.patch"
+	patch_sections "$(pfile "$p")" SKIP "$ovl" >"$STAGE.patch"
 	grep -q '^diff --git ' "$STAGE.patch" || continue
 	echo "    applying $p" >>"$LOG"
 	if ! patch -d "$STAGE" -p1 -N -s --no-backup-if-mismatch -r - \
 	    <"$STAGE.patch" >>"$LOG" 2>&1; then
 		tail -n 20 "$LOG" >&2
-		die "patch kernel-patch/$p does not apply to $ident; rebase it"
+		die "patch $(pfile "$p") does not apply to $ident; rebase it"
 	fi
 done
 rm -f "$STAGE.patch"

@@ -225,7 +225,8 @@ mod tests {
     fn unknown_keyring_is_not_found() {
         // No key has serial 0x7fff_ffff at boot; the lookup fails and the load would get EINVAL.
         assert!(Key::lookup(i32::MAX).is_none());
-        // The builtin system keyring always resolves.
+        // keyring_id 0 names the builtin trusted keys (`bpf_lookup_system_key()`), which
+        // always resolve.
         assert!(Key::lookup(0).is_some());
     }
 }

@@ -4,10 +4,12 @@
 #include <linux/fdtable.h>
 #include <linux/filter.h>
 
+#if IS_ENABLED(CONFIG_RUST_BPF_ABSTRACTIONS)
 __rust_helper struct bpf_insn *rust_helper_bpf_prog_insns(struct bpf_prog *prog)
 {
 	return prog->insnsi;
 }
+#endif
 
 #if IS_ENABLED(CONFIG_RUST_BPF_ABSTRACTIONS_KUNIT_TEST)
 __rust_helper u8 *rust_helper_bpf_prog_digest(struct bpf_prog *prog)

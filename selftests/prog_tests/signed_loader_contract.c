@@ -199,7 +199,7 @@ void test_signed_loader_contract(void)
 	if (test__start_subtest("rejection_logs"))
 		rejection_logs();
 	if (test__start_subtest("two_maps_order"))
-		sl_with_key(two_maps_order);
+		ASSERT_TRUE(sl_with_key(two_maps_order), "signing key");
 	if (test__start_subtest("same_map_twice"))
-		sl_with_key(same_map_twice);
+		ASSERT_TRUE(sl_with_key(same_map_twice), "signing key");
 }

@@ -1,16 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers of the signed-loader tests; see signed_loader_helpers.h. */
 
-#include <test_progs.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <sys/stat.h>
+/*
+ * Linked into test_progs and into the bench binary
+ * (benchs/bench_signed_loader.c): nothing here depends on test_progs.
+ */
+
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
 
+#include "bpf_util.h"
 #include "bpf/libbpf_internal.h" /* for libbpf_sha256() */
 #include "signed_loader_helpers.h"
+
+static __u64 ptr_to_u64(const void *ptr)
+{
+	return (__u64)(unsigned long)ptr;
+}
 
 const struct bpf_insn sl_insns[2] = {
 	BPF_MOV64_IMM(BPF_REG_0, 0),
@@ -123,6 +140,17 @@ void *sl_payload(const __u8 *fills, int n, __u32 value_sz, size_t *len)
 	return buf;
 }
 
+/* waitpid(), through the signals of a caller's timer (the bench runner's). */
+static int sl_wait(int pid, int *status)
+{
+	int ret;
+
+	do
+		ret = waitpid(pid, status, 0);
+	while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
 int sl_run_setup(const char *cmd, const char *dir)
 {
 	int pid, status;
@@ -140,9 +168,9 @@ int sl_run_setup(const char *cmd, const char *dir)
 	if (pid == 0) {
 		execlp("./verify_sig_setup.sh", "./verify_sig_setup.sh",
 		       cmd, dir, NULL);
-		exit(1);
+		_exit(127);	/* not exit(): no atexit handler of the parent */
 	}
-	if (waitpid(pid, &status, 0) < 0)
+	if (sl_wait(pid, &status) < 0)
 		return -errno;
 	return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : -EINVAL;
 }
@@ -187,9 +215,9 @@ int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 	if (pid == 0) {
 		execlp("./sign-file", "./sign-file", "-d", sl_sign_digest(), key,
 		       key, data, NULL);
-		exit(1);
+		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	if (sl_wait(pid, &status) < 0 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status)) {
 		ret = -EINVAL;
 		goto out;
@@ -212,13 +240,19 @@ out:
 bool sl_with_key(void (*fn)(const char *dir))
 {
 	char tmpl[] = "/tmp/signed_loaderXXXXXX", *dir;
+	int err;
 
 	syscall(__NR_request_key, "keyring", "_uid.0", NULL,
 		KEY_SPEC_SESSION_KEYRING);
 	dir = mkdtemp(tmpl);
-	if (!ASSERT_OK_PTR(dir, "mkdtemp"))
+	if (!dir) {
+		fprintf(stderr, "%s: mkdtemp: %s\n", __func__, strerror(errno));
 		return false;
-	if (!ASSERT_OK(sl_run_setup("setup", dir), "verify_sig_setup")) {
+	}
+	err = sl_run_setup("setup", dir);
+	if (err) {
+		fprintf(stderr, "%s: verify_sig_setup.sh setup failed: %d\n",
+			__func__, err);
 		rmdir(dir);
 		return false;
 	}
@@ -293,7 +327,8 @@ int sl_tracer_start(struct sl_tracer *t)
 	}
 	if (i == (int)ARRAY_SIZE(roots))
 		return -ENOENT;
-	snprintf(t->dir, sizeof(t->dir), "%s/signed_loader_%ld", path, tid);
+	snprintf(t->dir, sizeof(t->dir), "%s/instances/signed_loader_%ld",
+		 roots[i], tid);
 	if (mkdir(t->dir, 0700)) {
 		t->dir[0] = 0;
 		return -ENOENT;

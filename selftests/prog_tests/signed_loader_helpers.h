@@ -74,7 +74,7 @@ int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 
 /*
  * Run @fn with a signing key in the session keyring and its directory;
- * false if the key could not be made.
+ * false, with the cause on stderr, if the key could not be made.
  */
 bool sl_with_key(void (*fn)(const char *dir));
 

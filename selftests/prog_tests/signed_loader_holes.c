@@ -932,19 +932,19 @@ out:
 void test_signed_loader_holes(void)
 {
 	if (test__start_subtest("core_relo_rewrite"))
-		sl_with_key(core_relo_rewrite);
+		ASSERT_TRUE(sl_with_key(core_relo_rewrite), "signing key");
 	if (test__start_subtest("btf_info_rejected"))
-		sl_with_key(btf_info_rejected);
+		ASSERT_TRUE(sl_with_key(btf_info_rejected), "signing key");
 	if (test__start_subtest("same_digest_clone"))
-		sl_with_key(same_digest_clone);
+		ASSERT_TRUE(sl_with_key(same_digest_clone), "signing key");
 	if (test__start_subtest("fd_array_duplicate"))
-		sl_with_key(fd_array_duplicate);
+		ASSERT_TRUE(sl_with_key(fd_array_duplicate), "signing key");
 	if (test__start_subtest("bind_map_after_verdict"))
-		sl_with_key(bind_map_after_verdict);
+		ASSERT_TRUE(sl_with_key(bind_map_after_verdict), "signing key");
 	if (test__start_subtest("digest_before_reservation"))
-		sl_with_key(digest_before_reservation);
+		ASSERT_TRUE(sl_with_key(digest_before_reservation), "signing key");
 	if (test__start_subtest("one_ber_object"))
-		sl_with_key(one_ber_object);
+		ASSERT_TRUE(sl_with_key(one_ber_object), "signing key");
 	if (test__start_subtest("mldsa_signers_memory"))
 		mldsa_signers_memory();
 	if (test__start_subtest("signers_hash_once"))

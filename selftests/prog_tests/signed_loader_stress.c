@@ -3267,13 +3267,13 @@ void serial_test_signed_loader_stress(void)
 {
 	parse_params();
 	if (test__start_subtest("toctou"))
-		sl_with_key(stress_toctou);
+		ASSERT_TRUE(sl_with_key(stress_toctou), "signing key");
 	if (test__start_subtest("writers"))
-		sl_with_key(stress_writers);
+		ASSERT_TRUE(sl_with_key(stress_writers), "signing key");
 	if (test__start_subtest("failnth"))
-		sl_with_key(stress_failnth);
+		ASSERT_TRUE(sl_with_key(stress_failnth), "signing key");
 	if (test__start_subtest("mutate"))
-		sl_with_key(stress_mutate);
+		ASSERT_TRUE(sl_with_key(stress_mutate), "signing key");
 	if (test__start_subtest("request"))
-		sl_with_key(stress_request);
+		ASSERT_TRUE(sl_with_key(stress_request), "signing key");
 }

@@ -51,11 +51,13 @@ impl Key {
 
     /// Verifies a detached PKCS#7 signature for BPF (`VERIFYING_BPF_SIGNATURE`) with a key of
     /// this keyring (`bpf_key_verify_pkcs7()`): the signed data is the concatenation of `data`,
-    /// hashed where it lies. [`VerifierEnv::verify_signature`](super::VerifierEnv::verify_signature)
-    /// gives it the payload of the program being loaded.
+    /// hashed where it lies. [`VerifierEnv::verify_signature`] gives it the payload of the program
+    /// being loaded.
     ///
     /// Fails with [`EBADMSG`] if `sig` does not parse, [`EKEYREJECTED`] if it does not match,
     /// [`ENOKEY`] if no key of the keyring signed it, or another errno of the crypto layer.
+    ///
+    /// [`VerifierEnv::verify_signature`]: super::VerifierEnv::verify_signature
     pub(crate) fn verify_pkcs7(&self, data: &[KvecRef<'_>], sig: &Signature) -> Result {
         let nvec = u32::try_from(data.len())?;
         let sig = sig.as_bytes();

@@ -19,7 +19,8 @@ use crate::{
         flags::GFP_KERNEL_ACCOUNT,
         KVec, //
     },
-    bindings, fmt,
+    bindings,
+    fmt,
     iov::KvecRef,
     prelude::*,
     transmute::AsBytes,
@@ -131,7 +132,10 @@ impl VerifierEnv {
 /// # Examples
 ///
 /// ```
-/// use kernel::{bpf::VerifierEnv, bpf_verifier_log};
+/// use kernel::{
+///     bpf::VerifierEnv,
+///     bpf_verifier_log, //
+/// };
 ///
 /// fn explain(env: &VerifierEnv, keyring_id: i32) {
 ///     bpf_verifier_log!(env, "cannot resolve signing keyring with keyring_id {keyring_id}\n");
