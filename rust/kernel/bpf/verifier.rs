@@ -27,7 +27,7 @@ use crate::{
     types::{
         NotThreadSafe,
         Opaque, //
-    },
+    }, //
 };
 
 /// The verifier's state for one program load (`struct bpf_verifier_env`).
