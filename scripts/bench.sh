@@ -118,8 +118,9 @@ awk -v out="$CSV" '
 			pkcs7[g] = signed[g, 0] - unsigned[g, 0]
 			for (i = 0; i < n; i++) {
 				s = sizes[i]
-				extra[g, s] = ((g, s) in asigned) && ((g, s) in aunsigned) ?
-					asigned[g, s] - aunsigned[g, s] : -1
+				extra[g, s] = -1
+				if (((g, s) in asigned) && ((g, s) in aunsigned))
+					extra[g, s] = asigned[g, s] - aunsigned[g, s]
 			}
 			for (i = 0; i < nk; i++)
 				if ((g, keys[i]) in ksigned)

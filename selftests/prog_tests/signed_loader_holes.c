@@ -279,6 +279,16 @@ static const struct bpf_insn writer_insns[] = {
 #define META_FILL 0x11
 #define EVIL 0x6666666666666666ULL
 
+/* The signature of writer_insns over the metadata writer_map() makes. */
+static int sign_writer(const char *dir, void *sig, __u32 *sig_sz)
+{
+	__u64 meta;
+
+	memset(&meta, META_FILL, sizeof(meta));
+	return sign_insns(dir, writer_insns, ARRAY_SIZE(writer_insns), &meta,
+			  sizeof(meta), sig, sig_sz);
+}
+
 static int writer_map(void)
 {
 	return sl_make_map_for(writer_insns, ARRAY_SIZE(writer_insns), "meta",
@@ -336,8 +346,7 @@ static void same_digest_clone(const char *dir)
 	int map_fd, sfd = -1, cfd = -1;
 
 	memset(&meta, META_FILL, sizeof(meta));
-	if (!ASSERT_OK(sign_insns(dir, writer_insns, ARRAY_SIZE(writer_insns),
-				  &meta, sizeof(meta), sig, &sig_sz), "sign"))
+	if (!ASSERT_OK(sign_writer(dir, sig, &sig_sz), "sign"))
 		return;
 
 	/* A clone after the signed load: it must not bind the metadata. */
@@ -596,11 +605,8 @@ static void digest_before_reservation(const char *dir)
 	static __u8 sig[SL_SIG_SZ];
 	pthread_t thread;
 	int map_fd, uffd, fd;
-	__u64 meta;
 
-	memset(&meta, META_FILL, sizeof(meta));
-	if (!ASSERT_OK(sign_insns(dir, writer_insns, ARRAY_SIZE(writer_insns),
-				  &meta, sizeof(meta), sig, &sig_sz), "sign"))
+	if (!ASSERT_OK(sign_writer(dir, sig, &sig_sz), "sign"))
 		return;
 
 	/* An unsigned intruder, then the signed load of the map's program. */
