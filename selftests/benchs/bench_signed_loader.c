@@ -21,9 +21,9 @@
  * and making the maps anew (a signed program keeps its maps reserved until
  * it is freed, and every benchmark then reads maps as fresh as the signed
  * load's).  Beside the runner's repetitions per second, the final report
- * gives the median and 90th percentile of the timed
- * syscall over the measured seconds and, for the loads, the bytes the kernel
- * allocates in one load (tracefs kmem events of this task):
+ * gives the median and 90th percentile of the timed syscall over the
+ * measured seconds and, for the loads, the bytes the kernel allocates in one
+ * load (tracefs kmem events of this task):
  *
  *   bench: kind=signed size=... maps=... key=... sig_bytes=... reps=...
  *          med_us=... p90_us=... mean_us=... alloc_bytes=...
@@ -43,7 +43,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #ifdef __x86_64__
 #include <x86intrin.h>
@@ -312,17 +311,8 @@ static void make_key_and_sign(void)
 	__u8 *payload;
 	int i, err;
 
-	syscall(__NR_request_key, "keyring", "_uid.0", NULL, KEY_SPEC_SESSION_KEYRING);
-	snprintf(ctx.key_dir, sizeof(ctx.key_dir), "/tmp/bench_signed_loaderXXXXXX");
-	if (!mkdtemp(ctx.key_dir)) {
-		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
-		exit(1);
-	}
-	err = sl_run_setup("setup", ctx.key_dir);
-	if (err) {
-		fprintf(stderr, "verify_sig_setup.sh setup %s failed (%d); run from the selftests directory\n",
-			ctx.key_dir, err);
-		rmdir(ctx.key_dir);
+	if (sl_key_setup(ctx.key_dir, sizeof(ctx.key_dir))) {
+		fprintf(stderr, "no signing key; run from the selftests directory\n");
 		exit(1);
 	}
 	atexit(remove_key);

@@ -237,25 +237,34 @@ out:
 	return ret;
 }
 
-bool sl_with_key(void (*fn)(const char *dir))
+int sl_key_setup(char *dir, size_t size)
 {
-	char tmpl[] = "/tmp/signed_loaderXXXXXX", *dir;
 	int err;
 
 	syscall(__NR_request_key, "keyring", "_uid.0", NULL,
 		KEY_SPEC_SESSION_KEYRING);
-	dir = mkdtemp(tmpl);
-	if (!dir) {
-		fprintf(stderr, "%s: mkdtemp: %s\n", __func__, strerror(errno));
-		return false;
+	snprintf(dir, size, "/tmp/signed_loaderXXXXXX");
+	if (!mkdtemp(dir)) {
+		err = -errno;
+		fprintf(stderr, "%s: mkdtemp: %s\n", __func__, strerror(-err));
+		return err;
 	}
 	err = sl_run_setup("setup", dir);
 	if (err) {
 		fprintf(stderr, "%s: verify_sig_setup.sh setup failed: %d\n",
 			__func__, err);
 		rmdir(dir);
-		return false;
+		return err;
 	}
+	return 0;
+}
+
+bool sl_with_key(void (*fn)(const char *dir))
+{
+	char dir[64];
+
+	if (sl_key_setup(dir, sizeof(dir)))
+		return false;
 	fn(dir);
 	sl_run_setup("cleanup", dir);
 	return true;

@@ -73,6 +73,13 @@ int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 	    __u32 *sig_sz);
 
 /*
+ * Make a signing key in the session keyring, in a new directory whose path
+ * goes to @dir (@size bytes; 32 suffice); verify_sig_setup.sh "cleanup"
+ * removes both. 0 or -errno, with the cause on stderr.
+ */
+int sl_key_setup(char *dir, size_t size);
+
+/*
  * Run @fn with a signing key in the session keyring and its directory;
  * false, with the cause on stderr, if the key could not be made.
  */
