@@ -190,6 +190,12 @@ const char *sl_sign_digest(void)
 int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 	    __u32 *sig_sz)
 {
+	return sl_sign_with(dir, sl_sign_digest(), buf, len, sig, sig_sz);
+}
+
+int sl_sign_with(const char *dir, const char *digest, const void *buf,
+		 size_t len, void *sig, __u32 *sig_sz)
+{
 	char data[PATH_MAX], key[PATH_MAX], sigpath[PATH_MAX + 8];
 	int fd, pid, status, ret = 0;
 	struct stat st;
@@ -213,8 +219,8 @@ int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 		goto out;
 	}
 	if (pid == 0) {
-		execlp("./sign-file", "./sign-file", "-d", sl_sign_digest(), key,
-		       key, data, NULL);
+		execlp("./sign-file", "./sign-file", "-d", digest, key, key,
+		       data, NULL);
 		_exit(127);
 	}
 	if (sl_wait(pid, &status) < 0 || !WIFEXITED(status) ||

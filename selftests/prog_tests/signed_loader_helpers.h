@@ -67,10 +67,14 @@ const char *sl_sign_digest(void);
 
 /*
  * Sign @len bytes with the key in @dir; on entry *@sig_sz is the size of
- * @sig, on return the signature's size.
+ * @sig, on return the signature's size. sl_sign() signs with the digest
+ * sl_sign_digest() names, which suits the key verify_sig_setup.sh makes;
+ * sl_sign_with() with @digest (a name sign-file takes), for another key.
  */
 int sl_sign(const char *dir, const void *buf, size_t len, void *sig,
 	    __u32 *sig_sz);
+int sl_sign_with(const char *dir, const char *digest, const void *buf,
+		 size_t len, void *sig, __u32 *sig_sz);
 
 /*
  * Make a signing key in the session keyring, in a new directory whose path
