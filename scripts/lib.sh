@@ -96,14 +96,15 @@ enter_root() {
 }
 
 # The test_progs tests to run (-a, comma-separated): TESTS, or every test that
-# selftests/expected/common names.
+# selftests/expected/common names (TEST/SUBTEST, or TEST for a test without
+# subtests).
 tests_to_run() {
 	if [ -n "${TESTS:-}" ]; then
 		echo "$TESTS"
 		return
 	fi
-	sed -n 's|^\([a-z_0-9]*\)/.*|\1|p' "$TOP"/selftests/expected/common/*.list |
-		sort -u | paste -sd, -
+	sed -n -e 's|^\([a-z_0-9][a-z_0-9]*\)/.*|\1|p' -e 's|^\([a-z_0-9][a-z_0-9]*\)$|\1|p' \
+		"$TOP"/selftests/expected/common/*.list | sort -u | paste -sd, -
 }
 
 # The key types of the signed-load tests (KEYTYPES, comma- or
@@ -122,7 +123,8 @@ keytypes() {
 
 # expected_results TESTS: the results the run must report, one per line: those
 # of the tests run (the signed-load tests once per key type, named
-# test[type]/subtest after the first type), and the KUnit cases of the
+# test[type]/subtest after the first type), what every guest runs before
+# them (selftests/expected/guest: the example), and the KUnit cases of the
 # variant's configuration (debug is the rust configuration with debugging
 # options).
 expected_results() {
@@ -143,7 +145,8 @@ expected_results() {
 	debug-c | kcsan-c) kind=c ;;
 	*) kind=$VARIANT ;;
 	esac
-	for f in "$TOP/selftests/expected/$kind/"*.list; do
+	for f in "$TOP/selftests/expected/guest/"*.list \
+	    "$TOP/selftests/expected/$kind/"*.list; do
 		[ -f "$f" ] && grep -v '^#' "$f"
 	done
 	:
@@ -151,12 +154,17 @@ expected_results() {
 
 # report_results GUEST_LOG RESULTS QEMU_EXIT: print the result table of a
 # guest's log into RESULTS and fail unless it ends in "0 failed".
+# scripts/results.py reads test_progs' result lines and JSON report and, with
+# kunit.py parse, the KUnit output; it keeps what it parsed beside RESULTS
+# (RESULTS without .txt, then -boot.log, -kunit.json, -kunit.txt,
+# -test_progs.json).
 report_results() {
 	STEP=results
 	printf '==> %-10s log: %s\n' results "$2"
 	expected_results "$TESTS" >"$OUT/expected.list"
-	awk -v expected="$OUT/expected.list" -v qrc="$3" \
-		-f "$TOP/scripts/results.awk" "$1" >"$2"
+	python3 "$TOP/scripts/results.py" --expected "$OUT/expected.list" --qemu-exit "$3" \
+		--kunit-py "$WORK/tools/testing/kunit/kunit.py" --prefix "${2%.txt}" "$1" >"$2" ||
+		die "scripts/results.py could not read $1 (its error is above)"
 	# The summary stays the last line of the output, after any error.
 	sed '$d' "$2"
 	if ! tail -n 1 "$2" | grep -q ' 0 failed'; then
