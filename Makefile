@@ -5,6 +5,11 @@
 #
 #   make            build everything and print the result table (= make test)
 #   make test       the same; what CI runs
+#   make kunit      the Rust KUnit suites through kunit.py run
+#                   (configs/rust.kunitconfig, a kernel of their own)
+#   make shell      the test kernel booted to a shell, with the signed
+#                   light-skeleton example (selftests/example/)
+#   make vmtest     the same tests through vmtest
 #   VARIANT=c|rust|debug|debug-c|kcsan|kcsan-c   choose the kernel
 #                   configuration (default: rust; debug and debug-c add KASAN,
 #                   kmemleak, lockdep, UBSAN, fault injection to the rust and c
@@ -35,7 +40,7 @@ export CACHE OUT VARIANT FRAGMENTS KEYTYPES
 S := scripts
 
 .PHONY: all test root source worktree kernel selftests initramfs run lint vmtest \
-	stress bench series series-check clean-out
+	shell kunit stress bench series series-check clean-out
 
 all: test
 
@@ -60,6 +65,12 @@ run: initramfs
 lint: kernel
 	@sh $(S)/lint.sh
 
+# The Rust KUnit suites the upstream way: tools/testing/kunit/kunit.py run
+# --kunitconfig=configs/rust.kunitconfig --arch=x86_64, LLVM=1, in
+# $(CACHE)/build/kunit; fails if a test fails.
+kunit: worktree
+	@sh $(S)/kunit.sh
+
 # signed_loader_stress at full size on the variant's kernel, then with
 # sanitizers (its debug configuration); VARIANT=rust or c.
 stress: root source
@@ -77,9 +88,15 @@ series: source
 series-check: series
 	@sh $(S)/series-check.sh
 
-# The same tests through vmtest (cargo install vmtest), with the same kernel.
-vmtest: selftests
+# The same tests through vmtest (cargo install vmtest): the same kernel and
+# the same initramfs /init, in vmtest's guest.
+vmtest: initramfs
 	@sh $(S)/vmtest.sh
+
+# The variant's kernel and initramfs booted to an interactive shell (bpftool,
+# keyctl, openssl) after the signed light-skeleton example; Ctrl-a x quits.
+shell: initramfs
+	@sh $(S)/shell.sh
 
 clean-out:
 	rm -rf $(OUT)
