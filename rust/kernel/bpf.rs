@@ -47,6 +47,15 @@ use crate::{
 /// (`bpf_dynptr_check_size()`), the bound on a signed program's payload.
 ///
 /// Fails with [`E2BIG`] otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::bpf::dynptr_check_size;
+///
+/// assert_eq!(dynptr_check_size(16 * 1024 * 1024 - 1), Ok(()));
+/// assert_eq!(dynptr_check_size(16 * 1024 * 1024), Err(E2BIG));
+/// ```
 #[inline]
 pub fn dynptr_check_size(size: u64) -> Result {
     // SAFETY: `bpf_dynptr_check_size()` only compares its argument.
@@ -57,6 +66,18 @@ pub fn dynptr_check_size(size: u64) -> Result {
 /// one slab object, never into a larger buffer.
 ///
 /// Fails with [`EINVAL`] otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::bpf::sig_check_size;
+///
+/// // An empty signature, and one larger than any slab object.
+/// assert_eq!(sig_check_size(0), Err(EINVAL));
+/// assert_eq!(sig_check_size(u32::MAX), Err(EINVAL));
+/// // An RSA-2048 PKCS#7 signature.
+/// assert_eq!(sig_check_size(429), Ok(()));
+/// ```
 #[inline]
 pub fn sig_check_size(size: u32) -> Result {
     // SAFETY: `bpf_sig_check_size()` only compares its argument.

@@ -24,6 +24,15 @@ use core::{
 macro_rules! map_types {
     ($($variant:ident = $c:ident,)*) => {
         /// A BPF map type (`enum bpf_map_type`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use kernel::bpf::MapType;
+        ///
+        /// assert_eq!(MapType::try_from(MapType::Array as u32), Ok(MapType::Array));
+        /// assert_eq!(MapType::try_from(u32::MAX), Err(EINVAL));
+        /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(u32)]
         pub enum MapType {
