@@ -27,15 +27,7 @@ mkdir -p "$KDIR"
 # reached userspace on this host boot.  Otherwise /dev/kvm is /dev/null in
 # this mount namespace: KVM fails to start and QEMU falls back to TCG.
 kvm=no
-case ${KVM:-auto} in
-1 | yes) kvm=yes ;;
-0 | no) ;;
-*)
-	if [ "$(sed -n 1p "$CACHE/kvm-probe" 2>/dev/null)" = "$(cat /proc/sys/kernel/random/boot_id)" ] &&
-	    [ "$(sed -n 2p "$CACHE/kvm-probe")" = yes ]; then
-		kvm=yes
-	fi ;;
-esac
+[ "$(kvm_accel)" = tcg ] || kvm=yes
 if [ $kvm = no ] && [ -e /dev/kvm ]; then
 	mount --bind /dev/null /dev/kvm
 fi

@@ -176,6 +176,48 @@ report_results() {
 	tail -n 1 "$2"
 }
 
+# kvm_accel [KERNEL]: the accelerator of a guest, kvm or tcg.  KVM=1 forces
+# KVM, KVM=0 TCG; KVM=auto (the default) uses KVM only if a 20 s probe boot of
+# KERNEL reached userspace (nested KVM hangs on some hosts), an answer kept
+# for the host's current boot; without KERNEL, only a kept answer counts.
+kvm_accel() {
+	case ${KVM:-auto} in
+	1 | yes) echo kvm; return ;;
+	0 | no) echo tcg; return ;;
+	esac
+	if [ ! -w /dev/kvm ]; then
+		echo tcg
+		return
+	fi
+	_boot=$(cat /proc/sys/kernel/random/boot_id)
+	_probe=$CACHE/kvm-probe
+	if [ "$(sed -n 1p "$_probe" 2>/dev/null)" != "$_boot" ] && [ -n "${1:-}" ]; then
+		echo "    probing KVM (20 s at most)" >&2
+		_res=no
+		if timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256M \
+		    -nographic -no-reboot -kernel "$1" \
+		    -append "console=ttyS0 panic=-1 rdinit=/bin/true" \
+		    </dev/null 2>&1 | grep -q "Run /bin/true as init\|Kernel panic"; then
+			_res=yes
+		fi
+		printf '%s\n%s\n' "$_boot" "$_res" >"$_probe"
+	fi
+	if [ "$(sed -n 1p "$_probe" 2>/dev/null)" = "$_boot" ] &&
+	    [ "$(sed -n 2p "$_probe")" = yes ]; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}
+
+# guest_args: what /init takes after "--" on the kernel command line (make
+# test's guest, and vmtest's run of the same /init): the test_progs tests,
+# the stress and bench parameters ("key=value,..." or default) and the key
+# types.
+guest_args() {
+	echo "$(tests_to_run) ${SIGNED_PARAMS:-default} $(keytypes)"
+}
+
 # Repository directory -> kernel tree directory: the new files of the series.
 # Changes to upstream files go through kernel-patch/.
 OVERLAY="rust/kernel:rust/kernel rust/helpers:rust/helpers rust/bpf:kernel/bpf

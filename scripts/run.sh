@@ -16,30 +16,7 @@ TESTS=$(tests_to_run)
 SIGNED_PARAMS=${SIGNED_PARAMS:-default}
 KEYTYPES=$(keytypes)
 
-# KVM=auto (default): use KVM only if a short probe boot of this kernel
-# reaches userspace; the answer is kept for the host's current boot.
-accel=tcg
-case ${KVM:-auto} in
-1 | yes) accel=kvm ;;
-0 | no) ;;
-*)
-	if [ -w /dev/kvm ]; then
-		boot_id=$(cat /proc/sys/kernel/random/boot_id)
-		probe=$CACHE/kvm-probe
-		if [ "$(sed -n 1p "$probe" 2>/dev/null)" != "$boot_id" ]; then
-			echo "    probing KVM (20 s at most)" | tee -a "$OUT/run.log"
-			res=no
-			if timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256M \
-			    -nographic -no-reboot -kernel "$KERNEL" \
-			    -append "console=ttyS0 panic=-1 rdinit=/bin/true" \
-			    </dev/null 2>&1 | grep -q "Run /bin/true as init\|Kernel panic"; then
-				res=yes
-			fi
-			printf '%s\n%s\n' "$boot_id" "$res" >"$probe"
-		fi
-		[ "$(sed -n 2p "$probe")" = yes ] && accel=kvm
-	fi ;;
-esac
+accel=$(kvm_accel "$KERNEL")
 if [ $accel = kvm ]; then cpu=host; else cpu=max; fi
 
 echo "    qemu ($accel, timeout ${BOOT_TIMEOUT}s): tests=$TESTS params=$SIGNED_PARAMS keytypes=$KEYTYPES" | tee -a "$OUT/run.log"
@@ -48,7 +25,7 @@ set +e
 timeout --foreground -k 10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
 	-accel $accel -cpu $cpu -smp 2 -m 2G -nographic -no-reboot \
 	-kernel "$KERNEL" -initrd "$INITRD" \
-	-append "console=ttyS0 panic=-1 oops=panic -- $TESTS $SIGNED_PARAMS $KEYTYPES" \
+	-append "console=ttyS0 panic=-1 oops=panic -- $(guest_args)" \
 	</dev/null >"$LOG" 2>&1
 qrc=$?
 set -e

@@ -15,19 +15,8 @@ INITRD=$OUT/initramfs.cpio
 [ -f "$INITRD" ] || die "no initramfs at $INITRD; run 'make initramfs'"
 [ -t 0 ] || echo "shell: warning: standard input is not a terminal; the guest's shell reads it as typed input" >&2
 
-# KVM=1 uses KVM; KVM=auto (default) uses it if run.sh's probe of this host
-# boot found that it works; otherwise TCG.
-accel=tcg
-case ${KVM:-auto} in
-1 | yes) accel=kvm ;;
-0 | no) ;;
-*)
-	probe=$CACHE/kvm-probe
-	if [ -w /dev/kvm ] && [ "$(sed -n 1p "$probe" 2>/dev/null)" = "$(cat /proc/sys/kernel/random/boot_id)" ] &&
-	    [ "$(sed -n 2p "$probe")" = yes ]; then
-		accel=kvm
-	fi ;;
-esac
+# KVM=1 uses KVM, KVM=0 TCG; KVM=auto (default) KVM where it works.
+accel=$(kvm_accel "$KERNEL")
 if [ $accel = kvm ]; then cpu=host; else cpu=max; fi
 
 printf '==> %-10s %s, %s (%s); Ctrl-a x quits QEMU\n' shell "$KERNEL" "$INITRD" "$accel"

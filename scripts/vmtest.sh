@@ -72,7 +72,7 @@ KEYTYPES=$(keytypes)
 
 # Linux 7.3 without CONFIG_BLOCK mounts vmtest's 9p root only with root=/dev/root.
 KARGS="root=/dev/root"
-cmd="sh '$TOP/scripts/vmtest.sh' --guest '$INITRD' $TESTS $SIGNED_PARAMS $KEYTYPES"
+cmd="sh '$TOP/scripts/vmtest.sh' --guest '$INITRD' $(guest_args)"
 echo "    vmtest -k $KERNEL --kargs '$KARGS' \"$cmd\"" | tee -a "$LOG"
 echo "    (timeout ${BOOT_TIMEOUT}s): tests=$TESTS params=$SIGNED_PARAMS keytypes=$KEYTYPES" | tee -a "$LOG"
 start=$(date +%s)
