@@ -13,6 +13,8 @@
 # test_progs puts that key's certificate, which it embeds
 # (verification_cert.h), in the session keyring.  Their *_many_args subtests
 # attach to bpf_testmod, built here against the kernel build directory.
+# And upstream's bpf_attr_size, which pins the tail of bpf_prog_info that
+# patch 26 changes.
 . "$TOP/scripts/lib.sh"
 enter_root "$0" "$@"
 
