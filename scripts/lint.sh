@@ -29,7 +29,7 @@ echo "    rustfmt --check" | tee -a "$LOG"
 	die "rustfmt wants changes (run rustfmt on the files named in $LOG)"
 run_logged $KMAKE rustfmtcheck
 
-echo "    clippy (CLIPPY=1) on rust/ and kernel/bpf/prog_sig.o" | tee -a "$LOG"
+echo "    clippy (CLIPPY=1) on rust/ and kernel/bpf/rust_prog_sig.o" | tee -a "$LOG"
 # Clippy runs in its own build directory so that the kernel's objects stay
 # those of rustc.
 CLIPPY_BUILD=$CACHE/build/clippy
@@ -38,7 +38,7 @@ cmp -s "$BUILD/.config" "$CLIPPY_BUILD/.config" || cp "$BUILD/.config" "$CLIPPY_
 CMAKE="make -C $WORK O=$CLIPPY_BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j${JOBS:-$(nproc)} CLIPPY=1"
 run_logged $CMAKE olddefconfig
 run_logged $CMAKE prepare
-run_logged $CMAKE kernel/bpf/prog_sig.o
+run_logged $CMAKE kernel/bpf/rust_prog_sig.o
 # Warnings about our files fail; the tree's own (for example in drivers a
 # debug configuration pulls in) are reported upstream, not here.
 pat=$(echo "$ours" | tr ' ' '\n' | sed 's/[.]/[.]/g' | paste -sd'|' -)
