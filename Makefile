@@ -10,10 +10,16 @@
 #   make shell      the test kernel booted to a shell, with the signed
 #                   light-skeleton example (selftests/example/)
 #   make vmtest     the same tests through vmtest
-#   VARIANT=c|rust|debug|debug-c|kcsan|kcsan-c   choose the kernel
+#   VARIANT=c|rust|debug|debug-c|kcsan|kcsan-c|distro   choose the kernel
 #                   configuration (default: rust; debug and debug-c add KASAN,
 #                   kmemleak, lockdep, UBSAN, fault injection to the rust and c
-#                   configurations, kcsan and kcsan-c the data-race detector)
+#                   configurations, kcsan and kcsan-c the data-race detector;
+#                   distro is the rust configuration on x86_64 defconfig)
+#   TOOLCHAIN=minimum|newest   the build root: Debian trixie (rustc, bindgen,
+#                   clang at 7.3's minimums; default) or Debian sid (the
+#                   newest Debian packages)
+#   make matrix     the series built across configurations and toolchains
+#                   (configs/matrix.list)
 #   KEYTYPES=rsa,ecdsa-p256,mldsa44,mldsa65,mldsa87   the signing key types
 #                   of the signed-load tests (default: all of them)
 #
@@ -21,26 +27,30 @@
 
 VARIANT ?= rust
 CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/signed-bpf-rs
-OUT ?= $(CURDIR)/out/$(VARIANT)
+TOOLCHAIN ?= minimum
+OUT ?= $(CURDIR)/out/$(VARIANT)$(if $(filter newest,$(TOOLCHAIN)),-newest)
 
-FRAGMENTS_c := base c
-FRAGMENTS_rust := base rust
+FRAGMENTS_c := base c werror
+FRAGMENTS_rust := base rust werror
 FRAGMENTS_debug := base rust debug
 FRAGMENTS_debug-c := base c debug
 FRAGMENTS_kcsan := base rust kcsan
 FRAGMENTS_kcsan-c := base c kcsan
+FRAGMENTS_distro := base rust werror
+KCONFIG_BASE_distro := defconfig kvm_guest.config
 FRAGMENTS := $(FRAGMENTS_$(VARIANT))
+KCONFIG_BASE := $(or $(KCONFIG_BASE_$(VARIANT)),tinyconfig)
 ifeq ($(FRAGMENTS),)
-$(error VARIANT=$(VARIANT) is unknown; use c, rust, debug, debug-c, kcsan or kcsan-c)
+$(error VARIANT=$(VARIANT) is unknown; use c, rust, debug, debug-c, kcsan, kcsan-c or distro)
 endif
 
 export TOP := $(CURDIR)
-export CACHE OUT VARIANT FRAGMENTS KEYTYPES
+export CACHE OUT VARIANT FRAGMENTS KCONFIG_BASE KEYTYPES TOOLCHAIN
 
 S := scripts
 
 .PHONY: all test root source worktree kernel selftests initramfs run lint vmtest \
-	shell kunit stress bench series series-check clean-out
+	shell kunit stress bench series series-check matrix clean-out
 
 all: test
 
@@ -87,6 +97,12 @@ series: source
 	@sh $(S)/series.sh
 series-check: series
 	@sh $(S)/series-check.sh
+
+# The series built in the configurations and with the toolchains of
+# configs/matrix.list (MATRIX="name ...", MATRIX_TOOLCHAINS="minimum newest"
+# choose); one result line per entry.  Not part of make test.
+matrix: source
+	@sh $(S)/matrix.sh
 
 # The same tests through vmtest (cargo install vmtest): the same kernel and
 # the same initramfs /init, in vmtest's guest.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Make the Debian trixie build root with mmdebstrap, unless it exists.
+# Make the build root of TOOLCHAIN (minimum: Debian trixie and its
+# backports; newest: Debian sid) with mmdebstrap, unless it exists.
 . "$TOP/scripts/lib.sh"
 
 step root "$OUT/root.log"
@@ -34,15 +35,27 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
 	run_logged env DEBIAN_FRONTEND=noninteractive apt-get install -y mmdebstrap
 fi
 
-PKGS=$(grep -v '^#' "$TOP/scripts/buildroot.packages" | tr -s '\n' ',' | sed 's/^,//; s/,$//')
+PKGS=$(root_packages | tr -s '\n' ',' | sed 's/^,//; s/,$//')
 TMP=$ROOT.tmp
 rm -rf "$TMP"
-echo "    mmdebstrap trixie from $M into $ROOT" | tee -a "$LOG"
-run_logged mmdebstrap --variant=apt --include="$PKGS" trixie "$TMP" \
-	"deb $M trixie main" "deb $M trixie-backports main"
+echo "    mmdebstrap $SUITE from $M into $ROOT" | tee -a "$LOG"
+if [ "$SUITE" = sid ]; then
+	# A mirror's unstable Release file may be past its Valid-Until date
+	# between two syncs; the packages are still those of unstable.
+	run_logged mmdebstrap --variant=apt --include="$PKGS" \
+		--aptopt='Acquire::Check-Valid-Until "false"' sid "$TMP" "deb $M sid main"
+else
+	run_logged mmdebstrap --variant=apt --include="$PKGS" trixie "$TMP" \
+		"deb $M trixie main" "deb $M trixie-backports main"
+fi
 touch "$TMP/.complete"
-# Older roots (other package lists) only take space.
-for old in "$CACHE"/root-*; do
+# Older roots of the same toolchain (other package lists) only take space.
+if [ "$TOOLCHAIN" = minimum ]; then
+	olds="$CACHE/root-[0-9a-f][0-9a-f][0-9a-f]*"
+else
+	olds="$CACHE/root$TC-*"
+fi
+for old in $olds; do
 	[ -d "$old" ] && [ "$old" != "$TMP" ] && rm -rf "$old"
 done
 mv "$TMP" "$ROOT"

@@ -9,7 +9,7 @@ enter_root "$0" "$@"
 
 step initramfs "$OUT/initramfs.log"
 [ -x "$SELFTEST_OUT/test_progs" ] || die "no $SELFTEST_OUT/test_progs; run 'make selftests'"
-R=$CACHE/initramfs/$VARIANT
+R=$CACHE/initramfs/$VARIANT$TC
 rm -rf "$R"
 mkdir -p "$R/usr/bin" "$R/usr/sbin" "$R/usr/lib" "$R/usr/lib64" "$R/selftests" \
 	"$R/etc" "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/root"

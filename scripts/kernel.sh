@@ -7,10 +7,12 @@ enter_root "$0" "$@"
 
 step kernel "$OUT/kernel.log"
 : "${FRAGMENTS:?FRAGMENTS must list the config fragments}"
+# The configuration the fragments are merged onto (VARIANT=distro:
+# defconfig kvm_guest.config).
+KCONFIG_BASE=${KCONFIG_BASE:-tinyconfig}
 JOBS=${JOBS:-$(nproc)}
-# bindgen 0.71 takes the newest libclang it finds; clang-22 (for the
-# selftests) would make it generate opaque structs.  Pin 7.3's clang 19.
-KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j$JOBS"
+# bindgen loads the libclang of the build root's default LLVM (lib.sh).
+KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=$(libclang_path) -j$JOBS"
 mkdir -p "$BUILD"
 
 frags=
@@ -19,10 +21,11 @@ for f in $FRAGMENTS; do
 	frags="$frags $TOP/configs/$f.config"
 done
 # shellcheck disable=SC2086
-want=$(cat $frags | sha256sum | cut -c1-16)
+want=$( (echo "$KCONFIG_BASE"; cat $frags) | sha256sum | cut -c1-16)
 if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.config.frags" 2>/dev/null)" != "$want" ]; then
-	echo "    configuring: tinyconfig +$(echo " $FRAGMENTS")" | tee -a "$LOG"
-	run_logged $KMAKE tinyconfig
+	echo "    configuring: $KCONFIG_BASE +$(echo " $FRAGMENTS")" | tee -a "$LOG"
+	# shellcheck disable=SC2086
+	run_logged $KMAKE $KCONFIG_BASE
 	# shellcheck disable=SC2086
 	run_logged env KCONFIG_CONFIG="$BUILD/.config" \
 		"$WORK/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" $frags
@@ -30,11 +33,14 @@ if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.config.frags" 2>/dev/null)" !=
 	echo "$want" >"$BUILD/.config.frags"
 fi
 
-# Every requested option must have survived.
+# Every requested option must have survived; a later fragment's value of an
+# option replaces an earlier one's, as in merge_config.sh.
 bad=0
 # shellcheck disable=SC2086
 for line in $(cat $frags | sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)/\1/p' \
-		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set/\1=n/p'); do
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set/\1=n/p' |
+		awk -F= '{ v[$1] = $0; if (!($1 in o)) o[$1] = n++ }
+			END { for (k in v) print o[k], v[k] }' | sort -n | cut -d' ' -f2-); do
 	case $line in
 	*=n)
 		if grep -q "^${line%=n}=" "$BUILD/.config"; then

@@ -41,7 +41,7 @@ start=$(date +%s)
 set +e
 python3 "$KUNIT_PY" run --kunitconfig="$KUNITCONFIG" --arch=x86_64 \
 	--build_dir="$KDIR" --jobs="$JOBS" \
-	--make_options=LLVM=1 --make_options=LIBCLANG_PATH=/usr/lib/llvm-19/lib \
+	--make_options=LLVM=1 --make_options=LIBCLANG_PATH=$(libclang_path) \
 	--timeout="${BOOT_TIMEOUT:-900}" --json="$OUT/kunit.json" >>"$LOG" 2>&1
 krc=$?
 set -e

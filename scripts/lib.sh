@@ -10,7 +10,11 @@ set -eu
 : "${CACHE:?CACHE must point at the cache directory}"
 : "${OUT:?OUT must point at the output directory}"
 VARIANT=${VARIANT:-rust}
-export TOP CACHE OUT VARIANT
+# The toolchain: minimum (Debian trixie: rustc, bindgen and clang at 7.3's
+# minimums) or newest (Debian sid: the newest rustc, bindgen and clang Debian
+# packages).  Each has a build root, and kernel builds, of its own.
+TOOLCHAIN=${TOOLCHAIN:-minimum}
+export TOP CACHE OUT VARIANT TOOLCHAIN
 
 mkdir -p "$CACHE" "$OUT"
 
@@ -42,11 +46,40 @@ need_root() {
 		die "must run as root: the build root is made with mmdebstrap and entered with chroot (try: sudo make $*)"
 }
 
-# The build root (a Debian trixie chroot) named by the hash of its package
-# list, so that editing the list makes a new one.
+case $TOOLCHAIN in
+minimum) SUITE=trixie TC= ;;
+newest) SUITE=sid TC=-newest ;;
+*) die "TOOLCHAIN=$TOOLCHAIN is unknown; use minimum (Debian trixie) or newest (Debian sid)" ;;
+esac
+
+# root_packages: the packages of the toolchain's build root, one per line.
+# libclang-19-dev is 7.3's clang; the newest toolchain takes the default
+# libclang of its suite.
+root_packages() {
+	if [ "$TOOLCHAIN" = minimum ]; then
+		grep -v '^#' "$TOP/scripts/buildroot.packages"
+	else
+		grep -v '^#' "$TOP/scripts/buildroot.packages" | sed 's/^libclang-19-dev$/libclang-dev/'
+	fi
+}
+
+# The build root (a Debian chroot of the toolchain's suite) named by the hash
+# of its package list, so that editing the list makes a new one.
 root_dir() {
-	h=$(cat "$TOP/scripts/buildroot.packages" | sha256sum | cut -c1-12)
-	echo "$CACHE/root-$h"
+	if [ "$TOOLCHAIN" = minimum ]; then
+		h=$(cat "$TOP/scripts/buildroot.packages" | sha256sum | cut -c1-12)
+	else
+		h=$( (echo "$SUITE"; root_packages) | sha256sum | cut -c1-12)
+	fi
+	echo "$CACHE/root$TC-$h"
+}
+
+# libclang_path: the libclang bindgen must load, run inside the build root.
+# bindgen takes the newest libclang it finds; clang-22 (for the selftests)
+# would make bindgen 0.71 generate opaque structs.  The suite's default LLVM
+# (llvm-config) is the one its bindgen and rustc are built and tested with.
+libclang_path() {
+	llvm-config --libdir
 }
 
 # in_root CMD...: run a command inside the build root, in a private mount
@@ -75,10 +108,11 @@ in_root() {
 			CACHE="$CACHE" TOP="$TOP" OUT="$OUT" VARIANT="$VARIANT" \
 			IN_ROOT=1 KSRC_PKG="${KSRC_PKG:-}" JOBS="${JOBS:-}" \
 			KVM="${KVM:-}" BOOT_TIMEOUT="${BOOT_TIMEOUT:-}" \
-			FRAGMENTS="${FRAGMENTS:-}" SERIES="${SERIES:-}" TESTS="${TESTS:-}" \
+			FRAGMENTS="${FRAGMENTS:-}" KCONFIG_BASE="${KCONFIG_BASE:-}" SERIES="${SERIES:-}" TESTS="${TESTS:-}" \
 			SIGNED_PARAMS="${SIGNED_PARAMS:-}" KWORK="${KWORK:-}" \
 			KEYTYPES="${KEYTYPES:-}" BASE73="${BASE73:-}" \
-			SERIES_CHECK_FROM="${SERIES_CHECK_FROM:-}" \
+			SERIES_CHECK_FROM="${SERIES_CHECK_FROM:-}" TOOLCHAIN="$TOOLCHAIN" \
+			SERIES_CHECK_BUILDS="${SERIES_CHECK_BUILDS:-}" \
 			KBUILD_DIR="${KBUILD_DIR:-}" OPTIONAL_OPTIONS="${OPTIONAL_OPTIONS:-}" \
 			GIT_NAME="${GIT_NAME:-}" GIT_EMAIL="${GIT_EMAIL:-}" \
 			"$@"
@@ -142,7 +176,7 @@ expected_results() {
 		done
 	done
 	case $VARIANT in
-	debug | kcsan) kind=rust ;;
+	debug | kcsan | distro) kind=rust ;;
 	debug-c | kcsan-c) kind=c ;;
 	*) kind=$VARIANT ;;
 	esac
@@ -279,5 +313,5 @@ SRC_DIR=$CACHE/src
 base73=
 [ "${SERIES:-}" != /dev/null ] && [ -z "${BASE73:-}" ] || base73=-73
 WORK=${KWORK:-$CACHE/work/linux$base73}
-BUILD=${KBUILD_DIR:-$CACHE/build/$VARIANT$base73}
-SELFTEST_OUT=$CACHE/selftests/$VARIANT$base73
+BUILD=${KBUILD_DIR:-$CACHE/build/$VARIANT$base73$TC}
+SELFTEST_OUT=$CACHE/selftests/$VARIANT$base73$TC

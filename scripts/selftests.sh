@@ -114,7 +114,7 @@ echo "$key" >"$SELFTEST_OUT/.lskel-signing-key"
 # $SELFTEST_OUT/test_kmods (MO=), not into the tree.  An external module
 # needs the kernel's Module.symvers and scripts/module.lds, which
 # "make modules" writes (the kernel step builds bzImage only).
-KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=/usr/lib/llvm-19/lib -j$JOBS"
+KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=$(libclang_path) -j$JOBS"
 KMOD=$SELFTEST_OUT/test_kmods
 newer() { [ -n "$(find "$1" -prune -newer "$2" 2>/dev/null)" ]; }
 mkdir -p "$KMOD"

@@ -6,7 +6,9 @@
 # VARIANT=c).  Any checkpatch error, failed git am or failed build fails it.
 # SERIES_CHECK_FROM=N builds from patch N on only (the patches before it are
 # still applied and checked by checkpatch): for patches added to a series
-# whose earlier part a full run has checked.
+# whose earlier part a full run has checked.  SERIES_CHECK_BUILDS chooses the
+# builds after each patch: rust (the default: the rust configuration) and
+# norust (the C path in a kernel without Rust), one or both.
 . "$TOP/scripts/lib.sh"
 [ -n "${IN_ROOT:-}" ] || git_identity
 enter_root "$0" "$@"
@@ -24,11 +26,19 @@ g am --abort >/dev/null 2>&1 || :
 g checkout -q -f -B series-check base
 g clean -q -fdx
 
+BUILDS=${SERIES_CHECK_BUILDS:-rust}
+for b in $BUILDS; do
+	case $b in rust | norust) ;; *) die "SERIES_CHECK_BUILDS: unknown build '$b' (rust, norust)" ;; esac
+done
+
 # build NAME FRAGMENTS: configure from scratch (options the series has not
-# added yet may be absent) and build incrementally in $B.
+# added yet may be absent) and build incrementally in $B (rust, c), or
+# $B-NAME.
 build() {
-	rm -f "$B/.config.frags"
-	if ! KWORK=$T KBUILD_DIR=$B FRAGMENTS=$2 VARIANT=$1 \
+	bdir=$B
+	case $1 in rust | c) ;; *) bdir=$B-$1 ;; esac
+	rm -f "$bdir/.config.frags"
+	if ! KWORK=$T KBUILD_DIR=$bdir FRAGMENTS=$2 VARIANT=$1 \
 	    OPTIONAL_OPTIONS="CONFIG_BPF_PROG_SIG_RUST CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST CONFIG_RUST_BPF_ABSTRACTIONS_KUNIT_TEST" \
 	    OUT="$OUT/series-check-build" sh "$TOP/scripts/kernel.sh" >>"$LOG" 2>&1; then
 		tail -n 30 "$OUT/series-check-build/kernel.log" >&2
@@ -58,9 +68,21 @@ for p in "$S"/0*.patch; do
 	num=${name%%-*}
 	if [ "$((1$num - 10000))" -lt "${SERIES_CHECK_FROM:-0}" ]; then
 		res="not built (SERIES_CHECK_FROM=$SERIES_CHECK_FROM)"
-	elif build rust "base rust"; then res="rust ok ($(($(date +%s) - start)) s)"; else
-		res="rust FAILED"
-		failed="$failed $name(build)"
+	else
+		res=
+		for b in $BUILDS; do
+			start=$(date +%s)
+			case $b in
+			rust) frags="base rust werror" ;;
+			norust) frags="base c werror norust" ;;
+			esac
+			if build "$b" "$frags"; then
+				res="$res${res:+, }$b ok ($(($(date +%s) - start)) s)"
+			else
+				res="$res${res:+, }$b FAILED"
+				failed="$failed $name(build $b)"
+			fi
+		done
 	fi
 	printf '%-72s %s\n' "$name" "$e/$w/$c  $res" | tee -a "$LOG"
 	[ "$e" = 0 ] || failed="$failed $name(checkpatch)"
@@ -68,7 +90,7 @@ for p in "$S"/0*.patch; do
 done
 if [ -z "$failed" ]; then
 	start=$(date +%s)
-	if build c "base c"; then
+	if build c "base c werror"; then
 		echo "    whole series, VARIANT=c: ok ($(($(date +%s) - start)) s)" | tee -a "$LOG"
 	else
 		echo "    whole series, VARIANT=c: FAILED" | tee -a "$LOG"
