@@ -8,9 +8,11 @@
 # then "N ok, N failed".  warnings counts the compiler, Kconfig and rustdoc
 # warnings about the files the series adds or changes; any of them, or any
 # failed build, fails make matrix.  MATRIX="name ..." runs some entries only,
-# MATRIX_TOOLCHAINS="minimum newest" some toolchains only.  Each entry keeps
-# its build in $CACHE/build/matrix/NAME-TOOLCHAIN (incremental) and its log
-# in $OUT/matrix/NAME-TOOLCHAIN.log.
+# MATRIX_TOOLCHAINS="minimum newest" some toolchains only.  The entries of an
+# architecture and toolchain build one after the other in one directory,
+# $CACHE/build/matrix/ARCH[-newest]: Kbuild rebuilds what the options that
+# changed reach, which is most of the kernel for some entries and little for
+# others.  Each entry's log is $OUT/matrix/NAME-TOOLCHAIN.log.
 . "$TOP/scripts/lib.sh"
 
 M=$OUT/matrix
@@ -33,18 +35,24 @@ series_files() {
 # count_warnings LOG: the warnings of LOG about the series' files
 # ($M/files.list) and the Kconfig warnings naming the series' symbols; each
 # is printed to stdout, prefixed "warning: ", and the count is the last line.
+# Paths are those of the work tree or of series-check's tree.
 count_warnings() {
-	awk -v work="$WORK/" -v files="$M/files.list" '
+	awk -v work="$WORK/" -v series="$CACHE/series/linux/" -v files="$M/files.list" '
 		BEGIN { while ((getline f < files) > 0) ours[f] = 1 }
 		function norm(p) {
 			sub(/:[0-9]+(:[0-9]+)?:?$/, "", p)
 			if (index(p, work) == 1) p = substr(p, length(work) + 1)
+			if (index(p, series) == 1) p = substr(p, length(series) + 1)
 			while (p ~ /^\.\.\//) p = substr(p, 4)
 			return p
 		}
-		# clang: PATH:LINE:COL: warning: ...
-		/^[^ ]+:[0-9]+:[0-9]+: (warning|error):/ {
+		# clang, Kconfig: PATH:LINE[:COL]: warning: ...
+		/^[^ ]+:[0-9]+(:[0-9]+)?: ?(warning|error):/ {
 			split($0, a, ":"); if (norm(a[1]) in ours) { print "warning: " $0; n++ } next }
+		# objtool: OBJECT.o: warning: objtool: ...
+		/^[^ ]+\.o: warning: objtool:/ {
+			o = $1; sub(/\.o:$/, "", o); o = norm(o)
+			if ((o ".c") in ours || (o ".rs") in ours) { print "warning: " $0; n++ } next }
 		# rustc, clippy, rustdoc: "warning: ..." then "  --> PATH:LINE:COL"
 		/^(warning|error)(\[[^]]*\])?: / { w = $0; next }
 		/^ *--> / && w != "" { if (norm($2) in ours) { print "warning: " w " at " $2; n++ }
@@ -61,12 +69,13 @@ count_warnings() {
 build_entry() {
 	name=$1 arch=$2 base=$3 frags=$4
 	shift 4
-	B=$CACHE/build/matrix/$name$TC
+	B=$CACHE/build/matrix/$arch$TC
 	mkdir -p "$B"
 	case $arch in
 	x86_64) target=bzImage ;;
 	arm64) target=Image ;;
-	*) die "configs/matrix.list: $name: unknown arch $arch (x86_64, arm64)" ;;
+	arm) target=zImage ;;
+	*) die "configs/matrix.list: $name: unknown arch $arch (x86_64, arm64, arm)" ;;
 	esac
 	KMAKE="make -C $WORK O=$B LLVM=1 ARCH=$arch LIBCLANG_PATH=$(libclang_path) -j${JOBS:-$(nproc)}"
 	F=$B/matrix.config
@@ -85,17 +94,27 @@ build_entry() {
 	done >>"$F.new"
 	want=$( (echo "$arch $base"; cat "$F.new") | sha256sum | cut -c1-16)
 	if [ "$(cat "$B/.config.frags" 2>/dev/null)" != "$want" ]; then
+		rm -f "$B/.config.frags"
 		mv "$F.new" "$F"
 		echo "    configuring: $arch $base + $frags + options" >>"$LOG"
 		# shellcheck disable=SC2046
-		$KMAKE $(echo "$base" | tr '+' ' ') >>"$LOG" 2>&1 || return 1
-		KCONFIG_CONFIG=$B/.config "$WORK/scripts/kconfig/merge_config.sh" -m -O "$B" \
-			"$B/.config" "$F" >>"$LOG" 2>&1 || return 1
-		$KMAKE olddefconfig >>"$LOG" 2>&1 || return 1
+		$KMAKE $(echo "$base" | tr '+' ' ') >"$B/kconfig.log" 2>&1 &&
+			KCONFIG_CONFIG=$B/.config "$WORK/scripts/kconfig/merge_config.sh" -m \
+				-O "$B" "$B/.config" "$F" >>"$B/kconfig.log" 2>&1 || {
+			cat "$B/kconfig.log" >>"$LOG"
+			return 1
+		}
 		echo "$want" >"$B/.config.frags"
 	else
 		rm -f "$F.new"
 	fi
+	# olddefconfig every time: the tree's Kconfig files may have changed
+	# since, and its warnings (unmet dependencies) go into every run's log.
+	$KMAKE olddefconfig >"$B/olddefconfig.log" 2>&1 || {
+		cat "$B/kconfig.log" "$B/olddefconfig.log" >>"$LOG"
+		return 1
+	}
+	cat "$B/kconfig.log" "$B/olddefconfig.log" >>"$LOG"
 	# The entry's options must hold: they are what it is about.
 	for o in "$@"; do
 		case $o in
@@ -103,7 +122,7 @@ build_entry() {
 		*) grep -qx -- "$o" "$B/.config" ;;
 		esac || {
 			echo "    $o requested, .config has: $(grep -e "^${o%%=*}=" \
-				-e "^# ${o%%=*} is not set" "$B/.config" || echo absent)" | tee -a "$LOG" >&2
+				-e "^# ${o%%=*} is not set" "$B/.config" || echo absent)" >>"$LOG"
 			rm -f "$B/.config.frags"
 			return 1
 		}
@@ -147,19 +166,30 @@ make -s -C "$TOP" worktree OUT="$M/prepare" >/dev/null ||
 
 ok=0 failed=0 failures=
 entries >"$M/entries"
+for n in ${MATRIX:-}; do
+	awk -v n="$n" '$1 == n { f = 1 } END { exit !f }' "$M/entries" ||
+		die "MATRIX: no entry '$n' in configs/matrix.list"
+done
+for tc in $(awk '{ print $2 }' "$M/entries" | tr ',' ' ') ${MATRIX_TOOLCHAINS:-}; do
+	case $tc in minimum | newest) ;;
+	*) die "toolchain '$tc' (configs/matrix.list or MATRIX_TOOLCHAINS): use minimum or newest" ;;
+	esac
+done
 while read -r name tcs arch base frags opts; do
 	[ -z "${MATRIX:-}" ] || case " $MATRIX " in *" $name "*) ;; *) continue ;; esac
 	for tc in $(echo "$tcs" | tr ',' ' '); do
 		case " ${MATRIX_TOOLCHAINS:-minimum newest} " in *" $tc "*) ;; *) continue ;; esac
 		LOG=$M/$name-$tc.log
 		: >"$LOG"
+		# A step's log from an earlier run must not stand for this one.
+		rm -rf "${M:?}/$name-$tc"
 		start=$(date +%s)
 		if [ "$base" = series-check ]; then
 			# The series patch by patch (git am, checkpatch, a build
 			# after each patch) with SERIES_CHECK_BUILDS=$frags.
 			make -s -C "$TOP" series-check SERIES_CHECK_BUILDS="$(echo "$frags" | tr '+' ' ')" \
 				TOOLCHAIN="$tc" OUT="$M/$name-$tc" >>"$LOG" 2>&1 </dev/null && res=ok || res=FAIL
-			cat "$M/$name-$tc/series-check-build/kernel.log" >>"$LOG" 2>/dev/null || :
+			cat "$M/$name-$tc/series-check-builds.log" >>"$LOG" 2>/dev/null || :
 		elif [ "$base" = make-test ]; then
 			# make test's kernel of VARIANT=$frags, and its lint unless
 			# the variant has no Rust path.

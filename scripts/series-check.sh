@@ -15,13 +15,14 @@ enter_root "$0" "$@"
 
 step series-check "$OUT/series-check.log"
 T=$CACHE/series/linux
-B=$CACHE/series/build
+B=$CACHE/series/build$TC
 S=$OUT/series
 [ -f "$S/0000-cover-letter.patch" ] || die "no series in $S; run 'make series'"
 g() { git -C "$T" "$@"; }
 g rev-parse -q --verify base >/dev/null || die "no base commit in $T; run 'make series'"
 export GIT_COMMITTER_NAME="$GIT_NAME" GIT_COMMITTER_EMAIL="$GIT_EMAIL"
 
+: >"$OUT/series-check-builds.log"
 g am --abort >/dev/null 2>&1 || :
 g checkout -q -f -B series-check base
 g clean -q -fdx
@@ -38,12 +39,15 @@ build() {
 	bdir=$B
 	case $1 in rust | c) ;; *) bdir=$B-$1 ;; esac
 	rm -f "$bdir/.config.frags"
-	if ! KWORK=$T KBUILD_DIR=$bdir FRAGMENTS=$2 VARIANT=$1 \
+	if ! KWORK=$T KBUILD_DIR=$bdir FRAGMENTS=$2 VARIANT=$1 KCONFIG_BASE=tinyconfig \
 	    OPTIONAL_OPTIONS="CONFIG_BPF_PROG_SIG_RUST CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST CONFIG_RUST_BPF_ABSTRACTIONS_KUNIT_TEST" \
 	    OUT="$OUT/series-check-build" sh "$TOP/scripts/kernel.sh" >>"$LOG" 2>&1; then
+		cat "$OUT/series-check-build/kernel.log" >>"$OUT/series-check-builds.log"
 		tail -n 30 "$OUT/series-check-build/kernel.log" >&2
 		return 1
 	fi
+	# Every build's log, for make matrix's count of warnings.
+	cat "$OUT/series-check-build/kernel.log" >>"$OUT/series-check-builds.log"
 }
 
 errors=0 warnings=0 checks=0 failed=
