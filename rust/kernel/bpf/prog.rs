@@ -199,8 +199,10 @@ mod tests {
             self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
         }
 
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
+        /// A number below `n`, from the high half by multiplication: a 64-bit `%` would call
+        /// a division helper that 32-bit architectures do not provide (`__aeabi_uldivmod`).
+        fn below(&mut self, n: u32) -> u32 {
+            (((self.next() >> 32) * u64::from(n)) >> 32) as u32
         }
     }
 
@@ -244,7 +246,7 @@ mod tests {
                 insns.push(f, GFP_KERNEL)?;
                 continue;
             }
-            let src = PSEUDO[rng.below(PSEUDO.len() as u64) as usize];
+            let src = PSEUDO[rng.below(PSEUDO.len() as u32) as usize];
             let dst = rng.below(11) as u8;
             insns.push(fields(LD_IMM64, dst, src, 0, imm), GFP_KERNEL)?;
             let second = match rng.below(8) {
