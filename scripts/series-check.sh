@@ -7,8 +7,10 @@
 # SERIES_CHECK_FROM=N builds from patch N on only (the patches before it are
 # still applied and checked by checkpatch): for patches added to a series
 # whose earlier part a full run has checked.  SERIES_CHECK_BUILDS chooses the
-# builds after each patch: rust (the default: the rust configuration) and
-# norust (the C path in a kernel without Rust), one or both.
+# builds after each patch: rust (the default: the rust configuration), norust
+# (the C path in a kernel without Rust), or the name of a configuration of
+# configs/matrix.list (arm-rust: 32-bit ARM, where make matrix found a
+# 64-bit division in the Rust KUnit tests).
 . "$TOP/scripts/lib.sh"
 [ -n "${IN_ROOT:-}" ] || git_identity
 enter_root "$0" "$@"
@@ -28,9 +30,7 @@ g checkout -q -f -B series-check base
 g clean -q -fdx
 
 BUILDS=${SERIES_CHECK_BUILDS:-rust}
-for b in $BUILDS; do
-	case $b in rust | norust) ;; *) die "SERIES_CHECK_BUILDS: unknown build '$b' (rust, norust)" ;; esac
-done
+OPTIONAL="CONFIG_BPF_PROG_SIG_RUST CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST CONFIG_RUST_BPF_ABSTRACTIONS_KUNIT_TEST"
 
 # build NAME FRAGMENTS: configure from scratch (options the series has not
 # added yet may be absent) and build incrementally in $B (rust, c), or
@@ -38,9 +38,21 @@ done
 build() {
 	bdir=$B
 	case $1 in rust | c) ;; *) bdir=$B-$1 ;; esac
+	case $1 in rust | norust | c) ;; *)
+		# A configuration of configs/matrix.list.
+		blog=$OUT/series-check-build/matrix/$1-$TOOLCHAIN.log
+		if ! KWORK=$T MATRIX_BUILD_DIR=$bdir OPTIONAL_OPTIONS=$OPTIONAL \
+		    OUT="$OUT/series-check-build" sh "$TOP/scripts/matrix.sh" --named "$1" >>"$LOG" 2>&1; then
+			cat "$blog" >>"$OUT/series-check-builds.log" 2>/dev/null || :
+			tail -n 30 "$blog" >&2 2>/dev/null || :
+			return 1
+		fi
+		cat "$blog" >>"$OUT/series-check-builds.log"
+		return 0 ;;
+	esac
 	rm -f "$bdir/.config.frags"
 	if ! KWORK=$T KBUILD_DIR=$bdir FRAGMENTS=$2 VARIANT=$1 KCONFIG_BASE=tinyconfig \
-	    OPTIONAL_OPTIONS="CONFIG_BPF_PROG_SIG_RUST CONFIG_BPF_PROG_SIG_RUST_KUNIT_TEST CONFIG_RUST_BPF_ABSTRACTIONS_KUNIT_TEST" \
+	    OPTIONAL_OPTIONS="$OPTIONAL" \
 	    OUT="$OUT/series-check-build" sh "$TOP/scripts/kernel.sh" >>"$LOG" 2>&1; then
 		cat "$OUT/series-check-build/kernel.log" >>"$OUT/series-check-builds.log"
 		tail -n 30 "$OUT/series-check-build/kernel.log" >&2
@@ -79,6 +91,7 @@ for p in "$S"/0*.patch; do
 			case $b in
 			rust) frags="base rust werror" ;;
 			norust) frags="base c werror norust" ;;
+			*) frags= ;;
 			esac
 			if build "$b" "$frags"; then
 				res="$res${res:+, }$b ok ($(($(date +%s) - start)) s)"
