@@ -6,7 +6,8 @@
 #   make            build everything and print the result table (= make test)
 #   make test       the same; what CI runs
 #   make kunit      the Rust KUnit suites through kunit.py run
-#                   (configs/rust.kunitconfig, a kernel of their own)
+#                   (configs/rust.kunitconfig, a kernel of their own;
+#                   KUNIT_ARCH=arm64: cross-built, qemu-system-aarch64)
 #   make shell      the test kernel booted to a shell, with the signed
 #                   light-skeleton example (selftests/example/)
 #   make vmtest     the same tests through vmtest
@@ -76,8 +77,8 @@ lint: kernel
 	@sh $(S)/lint.sh
 
 # The Rust KUnit suites the upstream way: tools/testing/kunit/kunit.py run
-# --kunitconfig=configs/rust.kunitconfig --arch=x86_64, LLVM=1, in
-# $(CACHE)/build/kunit; fails if a test fails.
+# --kunitconfig=configs/rust.kunitconfig --arch=KUNIT_ARCH (x86_64 or
+# arm64), LLVM=1, in $(CACHE)/build/kunit[-arm64]; fails if a test fails.
 kunit: worktree
 	@sh $(S)/kunit.sh
 
