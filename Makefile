@@ -16,9 +16,11 @@
 #                   kmemleak, lockdep, UBSAN, fault injection to the rust and c
 #                   configurations, kcsan and kcsan-c the data-race detector;
 #                   distro is the rust configuration on x86_64 defconfig)
-#   TOOLCHAIN=minimum|newest   the build root: Debian trixie (rustc, bindgen,
-#                   clang at 7.3's minimums; default) or Debian sid (the
-#                   newest Debian packages)
+#   TOOLCHAIN=minimum|newest|backports   the build root: Debian trixie
+#                   (rustc, bindgen, clang at 7.3's minimums; default),
+#                   Debian sid (the newest rustc, bindgen and clang of its
+#                   development suite) or trixie with the Rust toolchain of
+#                   trixie-backports (newer than sid's when backports runs ahead)
 #   make matrix     the series built across configurations and toolchains
 #                   (configs/matrix.list)
 #   KEYTYPES=rsa,ecdsa-p256,mldsa44,mldsa65,mldsa87   the signing key types
@@ -29,7 +31,7 @@
 VARIANT ?= rust
 CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/signed-bpf-rs
 TOOLCHAIN ?= minimum
-OUT ?= $(CURDIR)/out/$(VARIANT)$(if $(filter newest,$(TOOLCHAIN)),-newest)
+OUT ?= $(CURDIR)/out/$(VARIANT)$(if $(filter-out minimum,$(TOOLCHAIN)),-$(TOOLCHAIN))
 
 FRAGMENTS_c := base c werror
 FRAGMENTS_rust := base rust werror
@@ -100,7 +102,7 @@ series-check: series
 	@sh $(S)/series-check.sh
 
 # The series built in the configurations and with the toolchains of
-# configs/matrix.list (MATRIX="name ...", MATRIX_TOOLCHAINS="minimum newest"
+# configs/matrix.list (MATRIX="name ...", MATRIX_TOOLCHAINS="minimum newest backports"
 # choose); one result line per entry.  Not part of make test.
 matrix: source
 	@sh $(S)/matrix.sh

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Make the build root of TOOLCHAIN (minimum: Debian trixie and its
-# backports; newest: Debian sid) with mmdebstrap, unless it exists.
+# backports; newest: Debian sid; backports: trixie with the Rust toolchain
+# of trixie-backports) with mmdebstrap, unless it exists.
 . "$TOP/scripts/lib.sh"
 
 step root "$OUT/root.log"
@@ -44,6 +45,13 @@ if [ "$SUITE" = sid ]; then
 	# between two syncs; the packages are still those of unstable.
 	run_logged mmdebstrap --variant=apt --include="$PKGS" \
 		--aptopt='Acquire::Check-Valid-Until "false"' sid "$TMP" "deb $M sid main"
+elif [ "$TOOLCHAIN" = backports ]; then
+	# apt takes the packages RUST_PIN names from trixie-backports.
+	echo "$RUST_PIN" >"$OUT/rust.pref"
+	run_logged mmdebstrap --variant=apt --include="$PKGS" \
+		--setup-hook='mkdir -p "$1/etc/apt/preferences.d"' \
+		--setup-hook="copy-in $OUT/rust.pref /etc/apt/preferences.d/" \
+		trixie "$TMP" "deb $M trixie main" "deb $M trixie-backports main"
 else
 	run_logged mmdebstrap --variant=apt --include="$PKGS" trixie "$TMP" \
 		"deb $M trixie main" "deb $M trixie-backports main"
@@ -51,7 +59,9 @@ fi
 touch "$TMP/.complete"
 # Older roots of the same toolchain (other package lists) only take space.
 if [ "$TOOLCHAIN" = minimum ]; then
-	olds="$CACHE/root-[0-9a-f][0-9a-f][0-9a-f]*"
+	# root- and 12 hex digits: not root-backports-*, whose "bac" is hex.
+	x='[0-9a-f]'
+	olds="$CACHE/root-$x$x$x$x$x$x$x$x$x$x$x$x"
 else
 	olds="$CACHE/root$TC-*"
 fi

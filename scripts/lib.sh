@@ -11,8 +11,10 @@ set -eu
 : "${OUT:?OUT must point at the output directory}"
 VARIANT=${VARIANT:-rust}
 # The toolchain: minimum (Debian trixie: rustc, bindgen and clang at 7.3's
-# minimums) or newest (Debian sid: the newest rustc, bindgen and clang Debian
-# packages).  Each has a build root, and kernel builds, of its own.
+# minimums), newest (Debian sid: the newest rustc, bindgen and clang of
+# Debian's development suite) or backports (trixie with the Rust toolchain of
+# trixie-backports, which can be newer than sid's).  Each has a build root,
+# and kernel builds, of its own.
 TOOLCHAIN=${TOOLCHAIN:-minimum}
 export TOP CACHE OUT VARIANT TOOLCHAIN
 
@@ -49,14 +51,23 @@ need_root() {
 case $TOOLCHAIN in
 minimum) SUITE=trixie TC= ;;
 newest) SUITE=sid TC=-newest ;;
-*) die "TOOLCHAIN=$TOOLCHAIN is unknown; use minimum (Debian trixie) or newest (Debian sid)" ;;
+backports) SUITE=trixie TC=-backports ;;
+*) die "TOOLCHAIN=$TOOLCHAIN is unknown; use minimum (Debian trixie), newest (Debian sid)" \
+	"or backports (trixie with trixie-backports' Rust)" ;;
 esac
+
+# RUST_PIN: with TOOLCHAIN=backports, the apt preferences that take the Rust
+# toolchain (rustc, its standard library and sources, cargo, clippy, rustfmt)
+# from trixie-backports; bindgen and clang stay trixie's.
+RUST_PIN='Package: rustc rust-* cargo libstd-rust-* librust-*
+Pin: release n=trixie-backports
+Pin-Priority: 990'
 
 # root_packages: the packages of the toolchain's build root, one per line.
 # libclang-19-dev is 7.3's clang; the newest toolchain takes the default
 # libclang of its suite.
 root_packages() {
-	if [ "$TOOLCHAIN" = minimum ]; then
+	if [ "$TOOLCHAIN" != newest ]; then
 		grep -v '^#' "$TOP/scripts/buildroot.packages"
 	else
 		grep -v '^#' "$TOP/scripts/buildroot.packages" | sed 's/^libclang-19-dev$/libclang-dev/'
@@ -69,7 +80,8 @@ root_dir() {
 	if [ "$TOOLCHAIN" = minimum ]; then
 		h=$(cat "$TOP/scripts/buildroot.packages" | sha256sum | cut -c1-12)
 	else
-		h=$( (echo "$SUITE"; root_packages) | sha256sum | cut -c1-12)
+		h=$( (echo "$SUITE"; [ "$TOOLCHAIN" != backports ] || echo "$RUST_PIN"
+			root_packages) | sha256sum | cut -c1-12)
 	fi
 	echo "$CACHE/root$TC-$h"
 }

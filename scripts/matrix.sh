@@ -8,11 +8,12 @@
 # then "N ok, N failed".  warnings counts the compiler, Kconfig and rustdoc
 # warnings about the files the series adds or changes; any of them, or any
 # failed build, fails make matrix.  MATRIX="name ..." runs some entries only,
-# MATRIX_TOOLCHAINS="minimum newest" some toolchains only.  The entries of an
-# architecture and toolchain build one after the other in one directory,
-# $CACHE/build/matrix/ARCH[-newest]: Kbuild rebuilds what the options that
-# changed reach, which is most of the kernel for some entries and little for
-# others.  Each entry's log is $OUT/matrix/NAME-TOOLCHAIN.log.
+# MATRIX_TOOLCHAINS="minimum newest" some toolchains only (all three by
+# default).  The entries of an architecture and toolchain build one after
+# the other in one directory, $CACHE/build/matrix/ARCH[-TOOLCHAIN]: Kbuild
+# rebuilds what the options that changed reach, which is most of the kernel
+# for some entries and little for others.  Each entry's log is
+# $OUT/matrix/NAME-TOOLCHAIN.log.
 . "$TOP/scripts/lib.sh"
 
 M=$OUT/matrix
@@ -176,7 +177,7 @@ series_files | sort -u >"$M/files.list"
 [ -s "$M/files.list" ] || die "no files in kernel-patch/; nothing to check"
 printf '==> %-10s log: %s\n' matrix "$M/"
 # Every toolchain's build root, and the work tree, before the first entry.
-for tc in ${MATRIX_TOOLCHAINS:-minimum newest}; do
+for tc in ${MATRIX_TOOLCHAINS:-minimum newest backports}; do
 	make -s -C "$TOP" root TOOLCHAIN="$tc" OUT="$M/prepare-$tc" >/dev/null ||
 		die "the $tc build root failed; see $M/prepare-$tc/root.log"
 done
@@ -190,14 +191,14 @@ for n in ${MATRIX:-}; do
 		die "MATRIX: no entry '$n' in configs/matrix.list"
 done
 for tc in $(awk '{ print $2 }' "$M/entries" | tr ',' ' ') ${MATRIX_TOOLCHAINS:-}; do
-	case $tc in minimum | newest) ;;
-	*) die "toolchain '$tc' (configs/matrix.list or MATRIX_TOOLCHAINS): use minimum or newest" ;;
+	case $tc in minimum | newest | backports) ;;
+	*) die "toolchain '$tc' (configs/matrix.list or MATRIX_TOOLCHAINS): use minimum, newest or backports" ;;
 	esac
 done
 while read -r name tcs arch base frags opts; do
 	[ -z "${MATRIX:-}" ] || case " $MATRIX " in *" $name "*) ;; *) continue ;; esac
 	for tc in $(echo "$tcs" | tr ',' ' '); do
-		case " ${MATRIX_TOOLCHAINS:-minimum newest} " in *" $tc "*) ;; *) continue ;; esac
+		case " ${MATRIX_TOOLCHAINS:-minimum newest backports} " in *" $tc "*) ;; *) continue ;; esac
 		LOG=$M/$name-$tc.log
 		: >"$LOG"
 		# A step's log from an earlier run must not stand for this one.
