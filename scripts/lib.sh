@@ -59,7 +59,7 @@ esac
 # RUST_PIN: with TOOLCHAIN=backports, the apt preferences that take the Rust
 # toolchain (rustc, its standard library and sources, cargo, clippy, rustfmt)
 # from trixie-backports; bindgen and clang stay trixie's.
-RUST_PIN='Package: rustc rust-* cargo libstd-rust-* librust-*
+RUST_PIN='Package: rustc rust-* rustfmt cargo libstd-rust-* librust-*
 Pin: release n=trixie-backports
 Pin-Priority: 990'
 

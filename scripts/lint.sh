@@ -10,10 +10,12 @@ step lint "$OUT/lint.log"
 KMAKE="make -C $WORK O=$BUILD LLVM=1 LIBCLANG_PATH=$(libclang_path) -j${JOBS:-$(nproc)}"
 [ -f "$BUILD/vmlinux" ] || die "no kernel in $BUILD; run 'make kernel'"
 
-# A clean result stands until an input changes.
+# A clean result stands until an input changes: the sources, the .config
+# (it names rustc and clang) and the versions of rustfmt and clippy.
 stamp=$CACHE/lint-$VARIANT$TC.clean
 inputs=$( (cd "$TOP" && find rust selftests kernel-patch scripts/lint.sh -type f | LC_ALL=C sort |
-	xargs cat; cat "$BUILD/.config") | sha256sum | cut -c1-32)
+	xargs cat; cat "$BUILD/.config"; rustfmt --version; clippy-driver --version) |
+	sha256sum | cut -c1-32)
 if [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
 	echo "    clean (inputs unchanged since the last clean run)" | tee -a "$LOG"
 	exit 0
